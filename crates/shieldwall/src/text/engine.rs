@@ -1,0 +1,409 @@
+//! The normalising pass: one left-to-right walk over the input that writes the view and the
+//! offset map together.
+//!
+//! ASCII runs take a byte loop (lowercase, collapse white space, drop control bytes). A
+//! whitespace-delimited word that holds any non-ASCII character takes the Unicode path: hidden
+//! characters are dropped (tag characters decoded), the rest is cut into normalisation clusters
+//! (a stable starter and what follows it, at most [`MAX_CLUSTER`] characters, which bounds the
+//! sorting work of NFKC), each cluster is NFKC-normalised, stripped of diacritics, folded and
+//! lowercased, and becomes one piece of the map. Every input byte is visited a constant number
+//! of times, so the pass is linear in the input.
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+use super::chars::{
+    self, ALPHA, BOUNDARY, CONFUSABLE, DIACRITIC, HIDDEN, LOWER_SELF, NON_LATIN, PLAIN, PLAIN_MASK,
+    SPACE,
+};
+use super::classes::{Hidden, hidden_class, tag_ascii};
+use super::confusables::confusable;
+use super::offsets::MapBuilder;
+use super::{HiddenReport, NormalizerConfig, View};
+
+/// Longest run of characters normalised together. Longer runs of combining characters are cut
+/// (as in the Stream-Safe Text Format of UAX #15, which allows 30 non-starters).
+pub(crate) const MAX_CLUSTER: usize = 32;
+
+/// Most bytes of decoded tag text kept in the report.
+pub(crate) const MAX_TAG_PAYLOAD: usize = 4096;
+
+/// Byte classes of the ASCII loop, precomputed per configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct AsciiTable {
+    /// Output byte for each input byte, with bit 7 set on control bytes.
+    map: [u8; 128],
+}
+
+const CONTROL_BIT: u8 = 0x80;
+
+impl AsciiTable {
+    pub(crate) fn new(cfg: &NormalizerConfig) -> Self {
+        let mut map = [0u8; 128];
+        for (b, slot) in map.iter_mut().enumerate() {
+            let b = b as u8;
+            *slot = if is_ascii_space(b) {
+                if cfg.collapse_whitespace { b' ' } else { b }
+            } else if b < 0x20 || b == 0x7F {
+                b | CONTROL_BIT
+            } else if cfg.case_fold {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            };
+        }
+        Self { map }
+    }
+}
+
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
+pub(crate) struct Engine<'a> {
+    cfg: &'a NormalizerConfig,
+    ascii: &'a AsciiTable,
+    out: Vec<u8>,
+    map: MapBuilder,
+    report: HiddenReport,
+    last_space: bool,
+    scratch: String,
+}
+
+impl<'a> Engine<'a> {
+    pub(crate) fn run(cfg: &'a NormalizerConfig, ascii: &'a AsciiTable, text: &str) -> View {
+        let mut e = Engine {
+            cfg,
+            ascii,
+            out: Vec::with_capacity(text.len()),
+            map: MapBuilder::with_capacity(if text.is_ascii() { 4 } else { 64 }),
+            report: HiddenReport::default(),
+            last_space: false,
+            scratch: String::new(),
+        };
+        e.walk(text);
+        let text = String::from_utf8(e.out).unwrap_or_else(|err| {
+            // Unreachable: the view is written from whole characters only. Degrade to a
+            // lossy copy rather than panic on untrusted input.
+            String::from_utf8_lossy(err.as_bytes()).into_owned()
+        });
+        View {
+            text,
+            map: e.map.finish(),
+            report: e.report,
+        }
+    }
+
+    fn walk(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            let Some(k) = first_non_ascii(&bytes[i..]) else {
+                self.ascii_run(&bytes[i..]);
+                break;
+            };
+            let j = i + k;
+            // The word holding the non-ASCII byte runs from the last ASCII space before it
+            // to the next ASCII space after it.
+            let word_start = bytes[i..j]
+                .iter()
+                .rposition(|&b| is_ascii_space(b))
+                .map_or(i, |p| i + p + 1);
+            self.ascii_run(&bytes[i..word_start]);
+            let word_end = bytes[j..]
+                .iter()
+                .position(|&b| is_ascii_space(b))
+                .map_or(n, |p| j + p);
+            // Both ends sit next to ASCII bytes (or the ends of the text), so they are
+            // character boundaries.
+            self.unicode_run(&text[word_start..word_end]);
+            i = word_end;
+        }
+    }
+
+    /// The ASCII loop: one table lookup per byte, pieces only where a byte is dropped.
+    fn ascii_run(&mut self, run: &[u8]) {
+        if run.is_empty() {
+            return;
+        }
+        let collapse = self.cfg.collapse_whitespace;
+        let base = self.out.len();
+        self.out.resize(base + run.len(), 0);
+        let buf = &mut self.out[base..];
+        let mut w = 0;
+        let mut kept_from = 0; // start of the identity run not yet given to the map
+        let mut last_space = self.last_space;
+        for (r, &b) in run.iter().enumerate() {
+            let mut m = self.ascii.map[b as usize];
+            let space = collapse && m == b' ';
+            if m >= CONTROL_BIT || (space && last_space) {
+                let drop = if m >= CONTROL_BIT {
+                    self.report.control += 1;
+                    m &= !CONTROL_BIT;
+                    self.cfg.remove_invisible
+                } else {
+                    true
+                };
+                if drop {
+                    self.map.identity(r - kept_from);
+                    self.map.whole(0, 1);
+                    kept_from = r + 1;
+                    continue;
+                }
+            }
+            buf[w] = m;
+            w += 1;
+            last_space = space;
+        }
+        self.map.identity(run.len() - kept_from);
+        self.out.truncate(base + w);
+        self.last_space = last_space;
+    }
+
+    /// A run of words with at least one non-ASCII character, split at white space.
+    fn unicode_run(&mut self, run: &str) {
+        let mut rest = run;
+        while let Some(c) = rest.chars().next() {
+            if chars::flags(c) & SPACE != 0 {
+                self.space_char(c);
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| chars::flags(c) & SPACE != 0)
+                .map_or(rest.len(), |(i, _)| i);
+            self.word(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+
+    fn space_char(&mut self, c: char) {
+        let len = c.len_utf8();
+        if !c.is_ascii() {
+            self.report.whitespace += 1;
+        }
+        if !self.cfg.collapse_whitespace {
+            self.cluster(&c.to_string(), false);
+            return;
+        }
+        if self.last_space {
+            self.map.whole(0, len);
+        } else {
+            self.out.push(b' ');
+            if c == ' ' {
+                self.map.identity(1);
+            } else {
+                self.map.whole(1, len);
+            }
+            self.last_space = true;
+        }
+    }
+
+    /// Decides whether a word's look-alikes are folded: when it has ASCII letters (a Latin
+    /// word with intruders) or when every letter in it has an ASCII skeleton. A word of
+    /// Cyrillic or Greek proper keeps its letters.
+    fn word(&mut self, word: &str) {
+        let mut ascii_letter = false;
+        let mut foreign_letter = false;
+        let mut lookalike = false;
+        for c in word.chars() {
+            if c.is_ascii_alphabetic() {
+                ascii_letter = true;
+                continue;
+            }
+            let f = chars::flags(c);
+            if f & ALPHA != 0 {
+                if f & CONFUSABLE == 0 {
+                    foreign_letter = true;
+                } else if f & NON_LATIN != 0 {
+                    lookalike = true;
+                }
+            }
+        }
+        if ascii_letter && lookalike {
+            self.report.mixed_script_words += 1;
+        }
+        let fold = self.cfg.fold_confusables && (ascii_letter || !foreign_letter);
+
+        let mut start = 0;
+        let mut count = 0;
+        for (i, c) in word.char_indices() {
+            let f = chars::flags(c);
+            if f & HIDDEN != 0 {
+                self.cluster(&word[start..i], fold);
+                self.hidden(c);
+                start = i + c.len_utf8();
+                count = 0;
+                continue;
+            }
+            if i > start && (f & BOUNDARY != 0 || count >= MAX_CLUSTER) {
+                self.cluster(&word[start..i], fold);
+                start = i;
+                count = 0;
+            }
+            count += 1;
+        }
+        self.cluster(&word[start..], fold);
+    }
+
+    fn hidden(&mut self, c: char) {
+        let len = c.len_utf8();
+        let class = hidden_class(c).unwrap_or(Hidden::Invisible);
+        match class {
+            Hidden::Invisible => self.report.invisible += 1,
+            Hidden::Bidi => self.report.bidi += 1,
+            Hidden::Tag => self.report.tag += 1,
+            Hidden::VariationSelector => self.report.variation_selector += 1,
+            Hidden::Control => self.report.control += 1,
+        }
+        if class == Hidden::Tag && self.cfg.decode_tags {
+            if let Some(a) = tag_ascii(c) {
+                if self.report.tag_payload.len() < MAX_TAG_PAYLOAD {
+                    self.report.tag_payload.push(a);
+                }
+                let before = self.out.len();
+                if a == ' ' {
+                    self.emit_space();
+                } else {
+                    self.last_space = false;
+                    self.push_lower(a);
+                }
+                self.map.whole(self.out.len() - before, len);
+                return;
+            }
+        }
+        if self.cfg.remove_invisible {
+            self.map.whole(0, len);
+        } else {
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            self.map.identity(len);
+            self.last_space = false;
+        }
+    }
+
+    /// Normalises one cluster and records it as one piece.
+    fn cluster(&mut self, src: &str, fold: bool) {
+        if src.is_empty() {
+            return;
+        }
+        let before = self.out.len();
+        let mut first = src.chars();
+        let single = first.next().filter(|_| first.as_str().is_empty());
+        if let Some(c) = single {
+            let f = chars::flags(c);
+            if f & PLAIN_MASK == PLAIN && !(fold && f & CONFUSABLE != 0) {
+                // The common case: a character that stays as it is.
+                self.out.extend_from_slice(src.as_bytes());
+                self.map.identity(src.len());
+                self.last_space = false;
+                return;
+            }
+        }
+        let scratch = std::mem::take(&mut self.scratch);
+        let mut norm = scratch;
+        norm.clear();
+        let normalized: &str = if self.cfg.nfkc && is_nfkc_quick(src.chars()) != IsNormalized::Yes {
+            norm.extend(src.nfkc());
+            if norm != src {
+                self.report.compatibility += 1;
+            }
+            &norm
+        } else {
+            src
+        };
+        for c in normalized.chars() {
+            self.emit(c, fold);
+        }
+        self.scratch = norm;
+        let produced = self.out.len() - before;
+        if produced == src.len() && self.out[before..] == *src.as_bytes() {
+            self.map.identity(produced);
+        } else {
+            self.map.whole(produced, src.len());
+        }
+    }
+
+    fn emit(&mut self, c: char, fold: bool) {
+        let f = chars::flags(c);
+        if f & DIACRITIC != 0 && self.cfg.strip_marks {
+            self.report.combining_mark += 1;
+            return;
+        }
+        if f & SPACE != 0 && self.cfg.collapse_whitespace {
+            self.emit_space();
+            return;
+        }
+        self.last_space = false;
+        if fold && f & CONFUSABLE != 0 {
+            if let Some(s) = confusable(c) {
+                self.report.confusable += 1;
+                for k in s.chars() {
+                    self.push_lower(k);
+                }
+                return;
+            }
+        }
+        if f & LOWER_SELF != 0 || !self.cfg.case_fold {
+            self.push_char(c);
+        } else {
+            self.push_lower(c);
+        }
+    }
+
+    fn emit_space(&mut self) {
+        if !self.last_space {
+            self.out.push(b' ');
+            self.last_space = true;
+        }
+    }
+
+    #[inline]
+    fn push_char(&mut self, c: char) {
+        if c.is_ascii() {
+            self.out.push(c as u8);
+        } else {
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+    }
+
+    fn push_lower(&mut self, c: char) {
+        if !self.cfg.case_fold {
+            self.push_char(c);
+        } else if c.is_ascii() {
+            self.out.push(c.to_ascii_lowercase() as u8);
+        } else {
+            for l in c.to_lowercase() {
+                if self.cfg.strip_marks && chars::flags(l) & DIACRITIC != 0 {
+                    continue; // e.g. the dot of İ's lowercase i̇
+                }
+                self.push_char(l);
+            }
+        }
+    }
+}
+
+/// Index of the first byte >= 0x80, eight bytes at a time.
+#[inline]
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if word & HIGH != 0 {
+            return Some(base + (word & HIGH).trailing_zeros() as usize / 8);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b >= 0x80)
+        .map(|p| base + p)
+}
