@@ -1,0 +1,5 @@
+//! The single integration-test binary: one module per primitive, each reading its vectors
+//! from `testdata/` (shared with the Python and Node tests).
+
+mod common;
+mod text;

@@ -1,0 +1,1 @@
+//! Text layer tests (growing).
