@@ -3,4 +3,5 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod redact;
 pub mod text;
