@@ -231,9 +231,10 @@ impl<'a> Engine<'a> {
         let mut count = 0;
         for (i, c) in word.char_indices() {
             let f = chars::flags(c);
-            if f & HIDDEN != 0 {
+            if f & HIDDEN != 0 || (f & DIACRITIC != 0 && self.cfg.strip_marks) {
+                // Dropped before NFKC, so a stripped mark cannot compose with its base.
                 self.cluster(&word[start..i], fold);
-                self.hidden(c);
+                self.hidden_or_mark(c, f);
                 start = i + c.len_utf8();
                 count = 0;
                 continue;
@@ -248,8 +249,13 @@ impl<'a> Engine<'a> {
         self.cluster(&word[start..], fold);
     }
 
-    fn hidden(&mut self, c: char) {
+    fn hidden_or_mark(&mut self, c: char, f: u16) {
         let len = c.len_utf8();
+        if f & HIDDEN == 0 {
+            self.report.combining_mark += 1;
+            self.map.whole(0, len);
+            return;
+        }
         let class = hidden_class(c).unwrap_or(Hidden::Invisible);
         match class {
             Hidden::Invisible => self.report.invisible += 1,
