@@ -12,8 +12,8 @@
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use super::chars::{
-    self, ALPHA, BOUNDARY, CONFUSABLE, DIACRITIC, HIDDEN, LOWER_SELF, NON_LATIN, PLAIN, PLAIN_MASK,
-    SPACE,
+    self, ALPHA, BOUNDARY, CONFUSABLE, DIACRITIC, HIDDEN, LOWER_SELF, NFKC_YES, NON_LATIN, PLAIN,
+    PLAIN_MASK, SPACE,
 };
 use super::classes::{Hidden, hidden_class, tag_ascii};
 use super::confusables::confusable;
@@ -214,6 +214,13 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let f = chars::flags(c);
+            if f & NFKC_YES == 0
+                && self.cfg.nfkc
+                && std::iter::once(c).nfkc().any(|k| k.is_ascii_alphabetic())
+            {
+                ascii_letter = true; // fullwidth, mathematical and ligature forms of ASCII
+                continue;
+            }
             if f & ALPHA != 0 {
                 if f & CONFUSABLE == 0 {
                     foreign_letter = true;
