@@ -185,7 +185,7 @@ impl<'a> Engine<'a> {
             self.report.whitespace += 1;
         }
         if !self.cfg.collapse_whitespace {
-            self.cluster(&c.to_string(), false);
+            self.cluster(c.encode_utf8(&mut [0; 4]), false, false);
             return;
         }
         if self.last_space {
@@ -234,36 +234,52 @@ impl<'a> Engine<'a> {
         }
         let fold = self.cfg.fold_confusables && (ascii_letter || !foreign_letter);
 
+        // Hidden characters (and marks, when stripped) are dropped before NFKC. A run of them
+        // between two clusters becomes its own pieces; a run followed by a character that
+        // would combine with what precedes it is absorbed into that cluster, which is then
+        // normalised without it (so "x\u{200B}\u{0F72}" normalises like "x\u{0F72}").
         let mut start = 0;
+        let mut pending: Option<usize> = None;
+        let mut absorbed = false;
         let mut count = 0;
         for (i, c) in word.char_indices() {
             let f = chars::flags(c);
-            if f & HIDDEN != 0 || (f & DIACRITIC != 0 && self.cfg.strip_marks) {
-                // Dropped before NFKC, so a stripped mark cannot compose with its base.
-                self.cluster(&word[start..i], fold);
-                self.hidden_or_mark(c, f);
-                start = i + c.len_utf8();
-                count = 0;
+            if self.dropped(f) {
+                pending.get_or_insert(i);
                 continue;
             }
-            if i > start && (f & BOUNDARY != 0 || count >= MAX_CLUSTER) {
-                self.cluster(&word[start..i], fold);
+            if f & BOUNDARY != 0 || count >= MAX_CLUSTER {
+                self.cluster(&word[start..pending.unwrap_or(i)], fold, absorbed);
+                if let Some(p) = pending {
+                    self.dropped_run(&word[p..i]);
+                }
                 start = i;
                 count = 0;
+                absorbed = false;
+            } else if pending.is_some() {
+                absorbed = true;
             }
+            pending = None;
             count += 1;
         }
-        self.cluster(&word[start..], fold);
+        self.cluster(&word[start..pending.unwrap_or(word.len())], fold, absorbed);
+        if let Some(p) = pending {
+            self.dropped_run(&word[p..]);
+        }
     }
 
-    fn hidden_or_mark(&mut self, c: char, f: u16) {
-        let len = c.len_utf8();
-        if f & HIDDEN == 0 {
+    #[inline]
+    fn dropped(&self, f: u16) -> bool {
+        f & HIDDEN != 0 || (f & DIACRITIC != 0 && self.cfg.strip_marks)
+    }
+
+    /// Counts a dropped character in the report; returns the ASCII a tag character spells
+    /// when tags are decoded.
+    fn note_dropped(&mut self, c: char) -> Option<char> {
+        let Some(class) = hidden_class(c) else {
             self.report.combining_mark += 1;
-            self.map.whole(0, len);
-            return;
-        }
-        let class = hidden_class(c).unwrap_or(Hidden::Invisible);
+            return None;
+        };
         match class {
             Hidden::Invisible => self.report.invisible += 1,
             Hidden::Bidi => self.report.bidi += 1,
@@ -271,11 +287,20 @@ impl<'a> Engine<'a> {
             Hidden::VariationSelector => self.report.variation_selector += 1,
             Hidden::Control => self.report.control += 1,
         }
-        if class == Hidden::Tag && self.cfg.decode_tags {
-            if let Some(a) = tag_ascii(c) {
-                if self.report.tag_payload.len() < MAX_TAG_PAYLOAD {
-                    self.report.tag_payload.push(a);
-                }
+        let ascii = tag_ascii(c).filter(|_| self.cfg.decode_tags)?;
+        if self.report.tag_payload.len() < MAX_TAG_PAYLOAD {
+            self.report.tag_payload.push(ascii);
+        }
+        Some(ascii)
+    }
+
+    /// A run of dropped characters between clusters: decoded tags go into the view, the rest
+    /// out of it (or stay, when invisible characters are kept).
+    fn dropped_run(&mut self, run: &str) {
+        for c in run.chars() {
+            let len = c.len_utf8();
+            let hidden = hidden_class(c).is_some();
+            if let Some(a) = self.note_dropped(c) {
                 let before = self.out.len();
                 if a == ' ' {
                     self.emit_space();
@@ -284,22 +309,34 @@ impl<'a> Engine<'a> {
                     self.push_lower(a);
                 }
                 self.map.whole(self.out.len() - before, len);
-                return;
+            } else if hidden && !self.cfg.remove_invisible {
+                self.push_char(c);
+                self.map.identity(len);
+                self.last_space = false;
+            } else {
+                self.map.whole(0, len);
             }
-        }
-        if self.cfg.remove_invisible {
-            self.map.whole(0, len);
-        } else {
-            self.out
-                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-            self.map.identity(len);
-            self.last_space = false;
         }
     }
 
     /// Normalises one cluster and records it as one piece.
-    fn cluster(&mut self, src: &str, fold: bool) {
+    fn cluster(&mut self, src: &str, fold: bool, absorbed: bool) {
         if src.is_empty() {
+            return;
+        }
+        if absorbed {
+            // Dropped characters inside the cluster: count them and normalise the rest.
+            let mut kept = String::with_capacity(src.len());
+            for c in src.chars() {
+                if self.dropped(chars::flags(c)) {
+                    self.note_dropped(c);
+                } else {
+                    kept.push(c);
+                }
+            }
+            let before = self.out.len();
+            self.normalize_into_view(&kept, fold);
+            self.map.whole(self.out.len() - before, src.len());
             return;
         }
         let before = self.out.len();
@@ -315,8 +352,18 @@ impl<'a> Engine<'a> {
                 return;
             }
         }
-        let scratch = std::mem::take(&mut self.scratch);
-        let mut norm = scratch;
+        self.normalize_into_view(src, fold);
+        let produced = self.out.len() - before;
+        if produced == src.len() && self.out[before..] == *src.as_bytes() {
+            self.map.identity(produced);
+        } else {
+            self.map.whole(produced, src.len());
+        }
+    }
+
+    /// NFKC (when on) and the per-character steps, written to the view.
+    fn normalize_into_view(&mut self, src: &str, fold: bool) {
+        let mut norm = std::mem::take(&mut self.scratch);
         norm.clear();
         let normalized: &str = if self.cfg.nfkc && is_nfkc_quick(src.chars()) != IsNormalized::Yes {
             norm.extend(src.nfkc());
@@ -331,12 +378,6 @@ impl<'a> Engine<'a> {
             self.emit(c, fold);
         }
         self.scratch = norm;
-        let produced = self.out.len() - before;
-        if produced == src.len() && self.out[before..] == *src.as_bytes() {
-            self.map.identity(produced);
-        } else {
-            self.map.whole(produced, src.len());
-        }
     }
 
     fn emit(&mut self, c: char, fold: bool) {
