@@ -43,11 +43,13 @@ fn compute(c: char) -> u16 {
         f |= NFKC_YES;
     }
     // A starter that does not compose backwards, and whose decomposition also begins with a
-    // starter (U+0F73 and a few others have combining class 0 but decompose to non-starters).
+    // starter that does not compose backwards either (U+0F73 has combining class 0 but
+    // decomposes to non-starters; U+314F decomposes to a Hangul vowel that composes).
     let first = std::iter::once(c).nfkd().next().unwrap_or(c);
     if canonical_combining_class(c) == 0
         && canonical_combining_class(first) == 0
         && qc != IsNormalized::Maybe
+        && is_nfkc_quick(std::iter::once(first)) != IsNormalized::Maybe
     {
         f |= BOUNDARY;
     }

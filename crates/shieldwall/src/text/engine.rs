@@ -205,28 +205,52 @@ impl<'a> Engine<'a> {
     /// word with intruders) or when every letter in it has an ASCII skeleton. A word of
     /// Cyrillic or Greek proper keeps its letters.
     fn word(&mut self, word: &str) {
+        // Decided on the letters as the view will have them: NFKC forms and decoded tags.
         let mut ascii_letter = false;
         let mut foreign_letter = false;
         let mut lookalike = false;
-        for c in word.chars() {
-            if c.is_ascii_alphabetic() {
+        // A letter whose lowercase form is ASCII or folds counts as such (`İ`, Kelvin `K`),
+        // so the decision is the same on the view itself and normalising is idempotent.
+        let case_fold = self.cfg.case_fold;
+        let mut letter = |k: char| {
+            if k.is_ascii_alphabetic() {
                 ascii_letter = true;
+                return;
+            }
+            let f = chars::flags(k);
+            if f & ALPHA == 0 {
+                return;
+            }
+            let mut folds = f & CONFUSABLE != 0;
+            if f & LOWER_SELF == 0 && case_fold {
+                for l in k.to_lowercase() {
+                    if l.is_ascii_alphabetic() {
+                        ascii_letter = true;
+                        return;
+                    }
+                    folds |= chars::flags(l) & CONFUSABLE != 0;
+                }
+            }
+            if !folds {
+                foreign_letter = true;
+            } else if f & NON_LATIN != 0 {
+                lookalike = true;
+            }
+        };
+        for c in word.chars() {
+            if c.is_ascii() {
+                letter(c);
                 continue;
             }
             let f = chars::flags(c);
-            if f & NFKC_YES == 0
-                && self.cfg.nfkc
-                && std::iter::once(c).nfkc().any(|k| k.is_ascii_alphabetic())
-            {
-                ascii_letter = true; // fullwidth, mathematical and ligature forms of ASCII
-                continue;
-            }
-            if f & ALPHA != 0 {
-                if f & CONFUSABLE == 0 {
-                    foreign_letter = true;
-                } else if f & NON_LATIN != 0 {
-                    lookalike = true;
+            if f & HIDDEN != 0 {
+                if let Some(a) = tag_ascii(c).filter(|_| self.cfg.decode_tags) {
+                    letter(a);
                 }
+            } else if f & NFKC_YES == 0 && self.cfg.nfkc {
+                std::iter::once(c).nfkc().for_each(&mut letter);
+            } else {
+                letter(c);
             }
         }
         if ascii_letter && lookalike {
