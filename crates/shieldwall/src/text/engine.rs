@@ -274,7 +274,9 @@ impl<'a> Engine<'a> {
                     letter(a, chars::flags(a));
                 }
             } else if f & NFKC_YES == 0 && self.cfg.nfkc {
-                std::iter::once(c).nfkc().for_each(|k| letter(k, chars::flags(k)));
+                std::iter::once(c)
+                    .nfkc()
+                    .for_each(|k| letter(k, chars::flags(k)));
             } else {
                 letter(c, f);
             }
@@ -614,10 +616,10 @@ mod tests {
                     let got = simple_word(u64::from_le_bytes(bytes), last_space, lower, collapse);
                     let ws = |b: u8| collapse && (0x09..=0x0D).contains(&b);
                     let mapped = bytes.map(|b| if ws(b) { b' ' } else { b });
+                    let double_space =
+                        mapped.windows(2).any(|w| w == b"  ") || (last_space && mapped[0] == b' ');
                     let simple = mapped.iter().all(|&b| b >= 0x20 && b != 0x7F)
-                        && (!collapse
-                            || !mapped.windows(2).any(|w| w == b"  ")
-                                && !(last_space && mapped[0] == b' '));
+                        && !(collapse && double_space);
                     let want = simple.then(|| {
                         let lowered =
                             mapped.map(|b| if lower { b.to_ascii_lowercase() } else { b });
