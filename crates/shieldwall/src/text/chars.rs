@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use unicode_normalization::{IsNormalized, char::canonical_combining_class, is_nfkc_quick};
+use unicode_normalization::{
+    IsNormalized, UnicodeNormalization, char::canonical_combining_class, is_nfkc_quick,
+};
 
 use super::classes::{hidden_class, is_diacritic_mark};
 use super::confusables::confusable;
@@ -40,7 +42,15 @@ fn compute(c: char) -> u16 {
     if qc == IsNormalized::Yes {
         f |= NFKC_YES;
     }
-    if canonical_combining_class(c) == 0 && qc != IsNormalized::Maybe {
+    // A starter that does not compose backwards, and whose decomposition also begins with a
+    // starter that does not compose backwards either (U+0F73 has combining class 0 but
+    // decomposes to non-starters; U+314F decomposes to a Hangul vowel that composes).
+    let first = std::iter::once(c).nfkd().next().unwrap_or(c);
+    if canonical_combining_class(c) == 0
+        && canonical_combining_class(first) == 0
+        && qc != IsNormalized::Maybe
+        && is_nfkc_quick(std::iter::once(first)) != IsNormalized::Maybe
+    {
         f |= BOUNDARY;
     }
     let mut lower = c.to_lowercase();

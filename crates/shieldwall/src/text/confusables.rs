@@ -26,12 +26,18 @@ mod tests {
 
     use super::super::classes::is_diacritic_mark;
 
-    fn ascii_skeleton(c: char) -> Option<String> {
-        let s: String = unicode_security::skeleton(&c.to_string())
-            .filter(|&k| !is_diacritic_mark(k))
-            .collect();
-        let ok = !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_alphanumeric());
-        ok.then_some(s)
+    fn ascii_skeleton(s: &str) -> Option<String> {
+        let plain: String = s.chars().filter(|&k| !is_diacritic_mark(k)).collect();
+        let skel: String = if plain.is_ascii() {
+            plain
+        } else {
+            unicode_security::skeleton(s)
+                .filter(|&k| !is_diacritic_mark(k))
+                .collect()
+        };
+        let ok =
+            !skel.is_empty() && skel.len() <= 3 && skel.bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then_some(skel)
     }
 
     fn generate() -> String {
@@ -54,20 +60,8 @@ mod tests {
             if !(c.is_alphabetic() || c.is_numeric()) {
                 continue;
             }
-            let mut lower = c.to_lowercase();
-            let lone_lower = match (lower.next(), lower.next()) {
-                (Some(l), None) if l != c => Some(l),
-                _ => None,
-            };
-            let skel = lone_lower
-                .and_then(|l| {
-                    if l.is_ascii() {
-                        Some(l.to_string())
-                    } else {
-                        ascii_skeleton(l)
-                    }
-                })
-                .or_else(|| ascii_skeleton(c));
+            let lower: String = c.to_lowercase().collect();
+            let skel = ascii_skeleton(&lower).or_else(|| ascii_skeleton(&c.to_string()));
             if let Some(s) = skel {
                 let _ = writeln!(out, "    ('\\u{{{cp:X}}}', {s:?}),");
             }
@@ -101,6 +95,7 @@ mod tests {
             "cyrillic capital byelorussian-ukrainian i"
         );
         assert_eq!(confusable('ï'), Some("i"));
+        assert_eq!(confusable('İ'), Some("i"), "latin capital i with dot above");
         assert_eq!(confusable('中'), None);
         assert_eq!(confusable('и'), None);
     }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 /// Path of a file under the workspace's `testdata/` folder.
 pub fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }
 
 /// Reads a JSON Lines vector file: one JSON object per line; blank lines and lines starting
