@@ -8,6 +8,7 @@
 mod demo;
 mod jsonl;
 mod normalize;
+mod redact;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Command {
     Demo,
     /// Print the normalised view of text: hidden characters removed, look-alikes folded.
     Normalize(normalize::Args),
+    /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
+    Redact(redact::RedactArgs),
 }
 
 /// How a subcommand ended.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
+        Command::Redact(args) => redact::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {
