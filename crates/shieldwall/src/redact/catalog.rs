@@ -23,6 +23,9 @@ pub const MAX_WINDOW_BYTES: usize = 4096;
 pub const MAX_PAD_BYTES: usize = 64;
 /// How far around a match context words are looked for, in bytes on each side.
 pub const CONTEXT_BYTES: usize = 64;
+/// How far from an anchor byte the keywords of [`anchored`](DetectorSpec::anchored)
+/// detectors are searched, in bytes on each side.
+pub const ANCHOR_REACH_BYTES: usize = 128;
 /// Confidence added when a context word is found next to a match (capped at 1).
 pub const CONTEXT_BOOST: f32 = 0.3;
 
@@ -107,6 +110,13 @@ pub struct DetectorSpec {
     /// sequences) unless the redactor reports placeholders.
     #[serde(default = "yes")]
     pub placeholder_check: bool,
+    /// A promise that lets the prefilter skip plain prose: every match contains an *anchor*
+    /// (an ASCII digit, one of `@ _ = : $ ~ / \ + -`, or two capital letters in a row) and
+    /// every keyword hit that leads to a match lies within [`ANCHOR_REACH_BYTES`] of one.
+    /// Keywords of anchored detectors are only searched near anchors. True for every
+    /// built-in detector; default `false`.
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 impl DetectorSpec {
@@ -128,6 +138,7 @@ impl DetectorSpec {
             context_required: false,
             confidence: default_confidence(),
             placeholder_check: true,
+            anchored: false,
         }
     }
 
@@ -219,6 +230,9 @@ pub fn default_catalog() -> &'static [DetectorSpec] {
         for text in [PII, SECRETS] {
             // The embedded catalog is tested (`default_catalog_parses_and_builds`).
             all.extend(parse_catalog(text).unwrap_or_default());
+        }
+        for spec in &mut all {
+            spec.anchored = true;
         }
         all
     })

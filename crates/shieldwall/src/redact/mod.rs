@@ -66,8 +66,8 @@ use regex_automata::{Input, meta};
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{
-    CONTEXT_BOOST, CONTEXT_BYTES, DetectorSpec, MAX_MATCH_BYTES, MAX_PAD_BYTES, MAX_WINDOW_BYTES,
-    default_catalog, parse_catalog,
+    ANCHOR_REACH_BYTES, CONTEXT_BOOST, CONTEXT_BYTES, DetectorSpec, MAX_MATCH_BYTES, MAX_PAD_BYTES,
+    MAX_WINDOW_BYTES, default_catalog, parse_catalog,
 };
 pub use config::{RedactorBuilder, RedactorConfig};
 pub use error::{RedactError, RedactErrorKind};

@@ -10,7 +10,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::{Input, PatternSet, meta, util::syntax};
 
-use super::catalog::DetectorSpec;
+use super::catalog::{ANCHOR_REACH_BYTES, DetectorSpec};
 
 #[derive(Debug, Clone)]
 struct KeywordTarget {
@@ -34,13 +34,82 @@ pub(crate) type Planned = (u32, usize, usize);
 const DIGIT_GAP: usize = 3;
 
 #[derive(Debug, Clone)]
-pub(crate) struct Prefilter {
-    ac: Option<AhoCorasick>,
+struct Keywords {
+    ac: AhoCorasick,
     targets: Vec<Vec<KeywordTarget>>,
+}
+
+impl Keywords {
+    fn build(list: Vec<(Vec<u8>, KeywordTarget)>) -> Option<Keywords> {
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut targets: Vec<Vec<KeywordTarget>> = Vec::new();
+        for (lower, target) in list {
+            let slot = match keywords.iter().position(|k| *k == lower) {
+                Some(p) => p,
+                None => {
+                    keywords.push(lower);
+                    targets.push(Vec::new());
+                    keywords.len() - 1
+                }
+            };
+            targets[slot].push(target);
+        }
+        if keywords.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&keywords)
+            })
+            .ok()?;
+        Some(Keywords { ac, targets })
+    }
+
+    fn hits(&self, hay: &[u8], span: std::ops::Range<usize>, out: &mut Vec<Planned>) {
+        let len = hay.len();
+        let input = aho_corasick::Input::new(hay).span(span);
+        for m in self.ac.find_overlapping_iter(input) {
+            for t in &self.targets[m.pattern().as_usize()] {
+                if let Some(exact) = &t.exact
+                    && hay[m.start()..m.end()] != **exact
+                {
+                    continue;
+                }
+                let w = t.window as usize;
+                out.push((
+                    t.detector,
+                    m.start().saturating_sub(w),
+                    (m.end() + w).min(len),
+                ));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct DigitSets {
+    /// Leftmost-first search over all digit-triggered patterns: finds hot spots.
+    find: meta::Regex,
+    /// All-matches search: which patterns match around a hot spot.
+    which: meta::Regex,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Prefilter {
+    /// Keywords of anchored detectors: searched only near anchor bytes.
+    anchored: Option<Keywords>,
+    /// Keywords of other detectors: searched everywhere.
+    free: Option<Keywords>,
     digit_targets: Vec<DigitTarget>,
-    /// A multi-pattern regex over the digit-triggered patterns, pattern `i` being
+    /// Multi-pattern regexes over the digit-triggered patterns, pattern `i` being
     /// `digit_targets[i]`; `None` when the patterns could not be combined.
-    digit_set: Option<meta::Regex>,
+    digit_sets: Option<DigitSets>,
     min_digits: usize,
     max_pad: usize,
 }
@@ -48,25 +117,22 @@ pub(crate) struct Prefilter {
 impl Prefilter {
     /// Builds the prefilter for compiled detectors `specs[i]` = detector `i`.
     pub(crate) fn new(specs: &[&DetectorSpec]) -> Prefilter {
-        let mut keywords: Vec<Vec<u8>> = Vec::new();
-        let mut targets: Vec<Vec<KeywordTarget>> = Vec::new();
+        let mut anchored = Vec::new();
+        let mut free = Vec::new();
         let mut digit_targets = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
             for kw in &spec.keywords {
-                let lower = kw.to_ascii_lowercase().into_bytes();
-                let slot = match keywords.iter().position(|k| *k == lower) {
-                    Some(p) => p,
-                    None => {
-                        keywords.push(lower);
-                        targets.push(Vec::new());
-                        keywords.len() - 1
-                    }
-                };
-                targets[slot].push(KeywordTarget {
+                let target = KeywordTarget {
                     detector: i as u32,
                     window: spec.window as u32,
                     exact: spec.case_sensitive.then(|| kw.as_bytes().into()),
-                });
+                };
+                let entry = (kw.to_ascii_lowercase().into_bytes(), target);
+                if spec.anchored {
+                    anchored.push(entry)
+                } else {
+                    free.push(entry)
+                }
             }
             if let Some(min) = spec.digits {
                 digit_targets.push(DigitTarget {
@@ -76,41 +142,31 @@ impl Prefilter {
                 });
             }
         }
-        let ac = if keywords.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .build(&keywords)
-                })
-                .ok()
-        };
         let digit_patterns: Vec<&str> = digit_targets
             .iter()
             .map(|t| specs[t.detector as usize].pattern.as_str())
             .collect();
-        let digit_set = if digit_patterns.is_empty() {
-            None
-        } else {
+        let build = |kind: regex_automata::MatchKind| {
             meta::Regex::builder()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(
-                    meta::Config::new()
-                        .match_kind(regex_automata::MatchKind::All)
-                        .utf8_empty(false),
-                )
+                .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
                 .build_many(&digit_patterns)
                 .ok()
         };
+        let digit_sets = if digit_patterns.is_empty() {
+            None
+        } else {
+            match (
+                build(regex_automata::MatchKind::LeftmostFirst),
+                build(regex_automata::MatchKind::All),
+            ) {
+                (Some(find), Some(which)) => Some(DigitSets { find, which }),
+                _ => None,
+            }
+        };
         Prefilter {
-            ac,
-            targets,
+            anchored: Keywords::build(anchored),
+            free: Keywords::build(free),
             min_digits: digit_targets
                 .iter()
                 .map(|t| t.min)
@@ -118,7 +174,7 @@ impl Prefilter {
                 .unwrap_or(usize::MAX),
             max_pad: digit_targets.iter().map(|t| t.pad).max().unwrap_or(0),
             digit_targets,
-            digit_set,
+            digit_sets,
         }
     }
 
@@ -126,58 +182,14 @@ impl Prefilter {
     pub(crate) fn plan(&self, hay: &[u8], out: &mut Vec<Planned>) {
         out.clear();
         let len = hay.len();
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(hay) {
-                for t in &self.targets[m.pattern().as_usize()] {
-                    if let Some(exact) = &t.exact
-                        && hay[m.start()..m.end()] != **exact
-                    {
-                        continue;
-                    }
-                    let w = t.window as usize;
-                    out.push((
-                        t.detector,
-                        m.start().saturating_sub(w),
-                        (m.end() + w).min(len),
-                    ));
-                }
-            }
+        if let Some(kw) = &self.free {
+            kw.hits(hay, 0..len, out);
+        }
+        if let Some(kw) = &self.anchored {
+            anchor_regions(hay, ANCHOR_REACH_BYTES, |span| kw.hits(hay, span, out));
         }
         if !self.digit_targets.is_empty() {
-            let mut set = self
-                .digit_set
-                .as_ref()
-                .map(|re| PatternSet::new(re.pattern_len()));
-            digit_clusters(hay, |first, end, count| {
-                if count < self.min_digits {
-                    return;
-                }
-                if let (Some(re), Some(set)) = (&self.digit_set, set.as_mut()) {
-                    set.clear();
-                    let span = first.saturating_sub(self.max_pad)..(end + self.max_pad).min(len);
-                    re.which_overlapping_matches(&Input::new(hay).span(span), set);
-                    for pid in set.iter() {
-                        let t = self.digit_targets[pid.as_usize()];
-                        if count >= t.min {
-                            out.push((
-                                t.detector,
-                                first.saturating_sub(t.pad),
-                                (end + t.pad).min(len),
-                            ));
-                        }
-                    }
-                } else {
-                    for t in &self.digit_targets {
-                        if count >= t.min {
-                            out.push((
-                                t.detector,
-                                first.saturating_sub(t.pad),
-                                (end + t.pad).min(len),
-                            ));
-                        }
-                    }
-                }
-            });
+            self.plan_digits(hay, out);
         }
         if out.len() > 1 {
             out.sort_unstable();
@@ -194,6 +206,116 @@ impl Prefilter {
             }
             out.truncate(w + 1);
         }
+    }
+
+    fn plan_digits(&self, hay: &[u8], out: &mut Vec<Planned>) {
+        let len = hay.len();
+        let pad = self.max_pad;
+        // Merged cluster ranges, each with the largest cluster's digit count.
+        let mut ranges: Vec<(usize, usize, usize)> = Vec::new();
+        digit_clusters(hay, |first, end, count| {
+            if count < self.min_digits {
+                return;
+            }
+            let (s, e) = (first.saturating_sub(pad), (end + pad).min(len));
+            match ranges.last_mut() {
+                Some(last) if s <= last.1 => {
+                    last.1 = last.1.max(e);
+                    last.2 = last.2.max(count);
+                }
+                _ => ranges.push((s, e, count)),
+            }
+        });
+        let Some(sets) = &self.digit_sets else {
+            for &(s, e, count) in &ranges {
+                for t in self.digit_targets.iter().filter(|t| count >= t.min) {
+                    out.push((t.detector, s, e));
+                }
+            }
+            return;
+        };
+        let mut set = PatternSet::new(sets.which.pattern_len());
+        for &(s, e, count) in &ranges {
+            // Hot spots: where some digit pattern matches; merged with their surroundings.
+            let mut spots: Vec<(usize, usize)> = Vec::new();
+            for m in sets.find.find_iter(Input::new(hay).span(s..e)) {
+                let (a, b) = (m.start().saturating_sub(pad).max(s), (m.end() + pad).min(e));
+                match spots.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => spots.push((a, b)),
+                }
+            }
+            for (a, b) in spots {
+                set.clear();
+                sets.which
+                    .which_overlapping_matches(&Input::new(hay).span(a..b), &mut set);
+                for pid in set.iter() {
+                    let t = self.digit_targets[pid.as_usize()];
+                    if count >= t.min {
+                        out.push((t.detector, a, b));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `b` is an anchor byte (see [`DetectorSpec::anchored`]).
+#[inline]
+fn anchor_byte(b: u8) -> bool {
+    b.wrapping_sub(b'0') < 10
+        || b == b'@'
+        || b == b'_'
+        || b == b'='
+        || b == b':'
+        || b == b'$'
+        || b == b'~'
+        || b == b'/'
+        || b == b'\\'
+        || b == b'+'
+        || b == b'-'
+}
+
+#[inline]
+fn upper(b: u8) -> bool {
+    b.wrapping_sub(b'A') < 26
+}
+
+/// Calls `f` with merged ranges `reach` bytes around every 32-byte block that holds an
+/// anchor (an anchor byte, or two capital letters in a row).
+pub(crate) fn anchor_regions(hay: &[u8], reach: usize, mut f: impl FnMut(std::ops::Range<usize>)) {
+    const BLOCK: usize = 32;
+    let len = hay.len();
+    let mut current: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < len {
+        let end = (i + BLOCK).min(len);
+        let any = if end < len {
+            // `end < len`: the pair check may look one byte past the block.
+            let (a, b) = (&hay[i..end], &hay[i + 1..end + 1]);
+            a.iter().zip(b).fold(0u8, |acc, (&x, &y)| {
+                acc | u8::from(anchor_byte(x)) | (u8::from(upper(x)) & u8::from(upper(y)))
+            })
+        } else {
+            let block = &hay[i..end];
+            let pairs = block.windows(2).any(|w| upper(w[0]) && upper(w[1]));
+            u8::from(pairs || block.iter().any(|&b| anchor_byte(b)))
+        };
+        if any != 0 {
+            let (s, e) = (i.saturating_sub(reach), (end + reach).min(len));
+            current = match current {
+                Some((cs, ce)) if s <= ce => Some((cs, e.max(ce))),
+                Some((cs, ce)) => {
+                    f(cs..ce);
+                    Some((s, e))
+                }
+                None => Some((s, e)),
+            };
+        }
+        i = end;
+    }
+    if let Some((cs, ce)) = current {
+        f(cs..ce);
     }
 }
 
