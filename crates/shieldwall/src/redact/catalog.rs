@@ -247,7 +247,8 @@ pub(crate) struct Detector {
     pub(crate) value_group: Option<usize>,
     pub(crate) check_group: Option<usize>,
     pub(crate) validator: Option<Validator>,
-    pub(crate) context: Vec<Vec<u8>>,
+    /// Context words, ASCII case-insensitive; `None` when the detector has none.
+    pub(crate) context: Option<aho_corasick::AhoCorasick>,
     pub(crate) context_required: bool,
     pub(crate) confidence: f32,
     pub(crate) placeholder_check: bool,
@@ -382,12 +383,26 @@ impl Detector {
             value_group,
             check_group,
             validator,
-            context: spec
-                .context
-                .iter()
-                .filter(|w| !w.is_empty())
-                .map(|w| w.to_ascii_lowercase().into_bytes())
-                .collect(),
+            context: {
+                let words: Vec<&str> = spec
+                    .context
+                    .iter()
+                    .filter(|w| !w.is_empty())
+                    .map(|w| w.as_str())
+                    .collect();
+                if words.is_empty() {
+                    None
+                } else {
+                    Some(
+                        aho_corasick::AhoCorasick::builder()
+                            .ascii_case_insensitive(true)
+                            .build(&words)
+                            .map_err(|e| {
+                                RedactError::detector(id, format!("context words: {e}"))
+                            })?,
+                    )
+                }
+            },
             context_required: spec.context_required,
             confidence: spec.confidence,
             placeholder_check: spec.placeholder_check,

@@ -78,6 +78,9 @@ pub use vault::{DEFAULT_VAULT_ENTRIES, Vault};
 use catalog::Detector;
 use prefilter::{Planned, Prefilter};
 
+/// Keyword window of detectors that run only next to their context words.
+const CONTEXT_WINDOW_BYTES: usize = 2 * CONTEXT_BYTES;
+
 /// Size of the segments the text is processed in, in bytes.
 pub const SEGMENT_BYTES: usize = 64 * 1024;
 /// Context scanned on each side of a segment, in bytes: enough for the longest match, the
@@ -271,6 +274,23 @@ impl Redactor {
             (config.enable.is_empty() || config.enable.iter().any(|n| *n == s.id || *n == s.kind))
                 && !config.disable.iter().any(|n| *n == s.id || *n == s.kind)
         };
+        // A detector that cannot reach the minimum confidence without a context word runs
+        // only where one of its context words is: they become its keywords.
+        for s in &mut specs {
+            let needs_context = s.context_required || s.confidence < config.min_confidence;
+            if needs_context
+                && !s.context.is_empty()
+                && s.confidence + CONTEXT_BOOST >= config.min_confidence
+            {
+                for w in s.context.clone() {
+                    if !w.is_empty() && !s.keywords.contains(&w) {
+                        s.keywords.push(w);
+                    }
+                }
+                s.digits = None;
+                s.window = s.window.max(CONTEXT_WINDOW_BYTES);
+            }
+        }
         let specs: Vec<&DetectorSpec> = specs.iter().filter(|s| selected(s)).collect();
         let detectors = specs
             .iter()
@@ -493,14 +513,10 @@ impl Redactor {
             return;
         }
         let mut confidence = d.confidence;
-        if !d.context.is_empty() {
+        if let Some(context) = &d.context {
             let lo = value.start.saturating_sub(CONTEXT_BYTES);
             let hi = (value.end + CONTEXT_BYTES).min(hay.len());
-            let near = hay[lo..hi].to_ascii_lowercase();
-            let found = d
-                .context
-                .iter()
-                .any(|w| near.windows(w.len()).any(|win| win == w.as_slice()));
+            let found = context.is_match(aho_corasick::Input::new(hay).span(lo..hi));
             if found {
                 confidence = (confidence + CONTEXT_BOOST).min(1.0);
             } else if d.context_required {
