@@ -502,5 +502,6 @@ both("bearer_token", f"Authorization: Bearer {br}", br, "Authorization: Bearer x
 ba = "YWRtaW46UzNjcjN0UGFzcw=="
 both("basic_auth_header", f"Authorization: Basic {ba}", ba, "Authorization: Basic", "no credentials")
 
-for v in V:
-    print(json.dumps(v, ensure_ascii=False))
+if __name__ == "__main__":
+    for v in V:
+        print(json.dumps(v, ensure_ascii=False))

@@ -8,6 +8,8 @@
 //! # Modules
 //! - [`text`]: the normalised view of untrusted text that every detector scans, with an offset
 //!   map back to the original and a report of hidden characters.
+//! - [`redact`]: PII and secret redaction from a catalog of validated detectors, with typed
+//!   placeholders that a vault restores, and a streaming redactor.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```

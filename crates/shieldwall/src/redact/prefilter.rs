@@ -149,7 +149,12 @@ impl Prefilter {
         let build = |kind: regex_automata::MatchKind| {
             meta::Regex::builder()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(meta::Config::new().match_kind(kind).utf8_empty(false))
+                .configure(
+                    meta::Config::new()
+                        .match_kind(kind)
+                        .utf8_empty(false)
+                        .hybrid_cache_capacity(16 << 20),
+                )
                 .build_many(&digit_patterns)
                 .ok()
         };
