@@ -346,3 +346,25 @@ proptest! {
         prop_assert!(kinds.len() <= out.findings.len());
     }
 }
+
+#[test]
+fn hidden_characters_do_not_hide_values() {
+    let r = redactor();
+    // A token split by zero-width spaces, a card in fullwidth digits.
+    let text = "key ghp_8fK2mQx9\u{200B}Lz1Rt5Vb7Nc3Hj6\u{200D}Pw4Sd0Ya2Ue8o and card ４５３９ １４８８ ０３４３ ６４６７ ok";
+    let found = r.find(text);
+    let values: Vec<&str> = found.iter().map(|f| &text[f.span()]).collect();
+    assert_eq!(
+        values,
+        [
+            "ghp_8fK2mQx9\u{200B}Lz1Rt5Vb7Nc3Hj6\u{200D}Pw4Sd0Ya2Ue8o",
+            "４５３９ １４８８ ０３４３ ６４６７"
+        ]
+    );
+    assert_eq!(
+        r.redact(text).text,
+        "key [ACCESS_TOKEN_1] and card [PAYMENT_CARD_1] ok"
+    );
+    let raw = Redactor::builder().scan_view(false).build().unwrap();
+    assert!(raw.find(text).is_empty());
+}

@@ -66,6 +66,10 @@ pub struct RedactorConfig {
     pub default_operator: Operator,
     /// Key for [`Operator::Hash`] (required when it is used).
     pub hash_key: Option<String>,
+    /// Scan the text layer's view of non-ASCII text, so values split by invisible characters
+    /// or written in fullwidth forms are found; spans are mapped back to the original
+    /// (default `true`).
+    pub scan_view: bool,
 }
 
 impl Default for RedactorConfig {
@@ -82,6 +86,7 @@ impl Default for RedactorConfig {
             operators: BTreeMap::new(),
             default_operator: Operator::Replace,
             hash_key: None,
+            scan_view: true,
         }
     }
 }
@@ -100,6 +105,7 @@ impl fmt::Debug for RedactorConfig {
             .field("operators", &self.operators)
             .field("default_operator", &self.default_operator)
             .field("hash_key", &self.hash_key.as_ref().map(|_| "<hidden>"))
+            .field("scan_view", &self.scan_view)
             .finish()
     }
 }
@@ -216,6 +222,12 @@ impl RedactorBuilder {
     /// Sets the operator for kinds without their own.
     pub fn default_operator(&mut self, op: Operator) -> &mut Self {
         self.config.default_operator = op;
+        self
+    }
+
+    /// Whether to scan the normalised view of non-ASCII text (default `true`).
+    pub fn scan_view(&mut self, on: bool) -> &mut Self {
+        self.config.scan_view = on;
         self
     }
 

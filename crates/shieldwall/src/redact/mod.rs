@@ -35,6 +35,16 @@
 //! the placeholder filter, the allow-lists and the context words. Text without candidates
 //! costs the two passes only. Overlapping findings are resolved by confidence, then length.
 //!
+//! Keywords of the built-in detectors are only looked for near *anchors* (digits, one of
+//! `@ _ = : $ ~ / \ + -`, or two capitals in a row; see [`DetectorSpec::anchored`]), so plain
+//! prose is skipped at memory speed. Detectors that cannot reach the minimum confidence without
+//! a context word run only next to one of their context words.
+//!
+//! Windows that are not pure ASCII are scanned on the text layer's view (invisible characters
+//! removed, compatibility forms such as fullwidth digits folded; see
+//! [`RedactorConfig::scan_view`]), and findings are mapped back to exact original spans, so a
+//! key split by zero-width spaces is found and redacted whole.
+//!
 //! # Untrusted input
 //! Scanning never fails and never panics. Work is linear in the input: patterns are
 //! compiled to finite automata (no backtracking), every match is at most
@@ -152,6 +162,8 @@ struct Inner {
     operators: HashMap<String, Operator>,
     default_operator: Operator,
     hash_key: Option<Vec<u8>>,
+    /// Normaliser for the view of non-ASCII windows (`None` when `scan_view` is off).
+    normalizer: Option<crate::text::Normalizer>,
 }
 
 /// Finds and redacts personal data and secrets. Cheap to clone (shared), `Send + Sync`.
@@ -316,6 +328,7 @@ impl Redactor {
                 operators: config.operators.into_iter().collect(),
                 default_operator: config.default_operator,
                 hash_key,
+                normalizer: config.scan_view.then(view_normalizer).flatten(),
             }),
         })
     }
@@ -430,16 +443,53 @@ impl Redactor {
     /// its resolved findings, absolute offsets, sorted by start.
     fn scan_window(&self, text: &str, base: usize, ws: usize, we: usize) -> Vec<Finding> {
         let inner = &*self.inner;
-        let hay = &text.as_bytes()[ws - base..we - base];
+        let slice = &text[ws - base..we - base];
+        let mut cands = Vec::new();
+        // Non-ASCII text may hide a value behind invisible characters or compatibility forms:
+        // scan the text layer's view and map the spans back to the original.
+        let view = match &inner.normalizer {
+            Some(n) if !slice.is_ascii() => n.normalize(slice).ok().filter(|v| v.text() != slice),
+            _ => None,
+        };
+        match &view {
+            Some(view) => {
+                self.scan_hay(view.text().as_bytes(), &mut cands);
+                cands.retain_mut(|c| match view.to_original(c.start..c.end) {
+                    Ok(r) if !r.is_empty() => {
+                        (c.start, c.end) = (r.start, r.end);
+                        true
+                    }
+                    _ => false,
+                });
+            }
+            None => self.scan_hay(slice.as_bytes(), &mut cands),
+        }
+        cands
+            .into_iter()
+            .map(|c| {
+                let d = &inner.detectors[c.detector as usize];
+                Finding {
+                    detector: d.id.to_string(),
+                    kind: d.kind.to_string(),
+                    start: ws + c.start,
+                    end: ws + c.end,
+                    confidence: c.confidence,
+                }
+            })
+            .collect()
+    }
+
+    /// Resolved candidates of `hay`, offsets relative to it, sorted by start.
+    fn scan_hay(&self, hay: &[u8], cands: &mut Vec<Candidate>) {
+        let inner = &*self.inner;
         let mut plan: Vec<Planned> = Vec::new();
         inner.prefilter.plan(hay, &mut plan);
-        let mut cands: Vec<Candidate> = Vec::new();
         for &(di, s, e) in &plan {
             let d = &inner.detectors[di as usize];
             let input = Input::new(hay).span(s..e);
             if d.value_group.is_none() && d.check_group.is_none() {
                 for m in d.regex.find_iter(input) {
-                    self.consider(d, di, hay, m.range(), m.range(), &mut cands);
+                    self.consider(d, di, hay, m.range(), m.range(), cands);
                 }
             } else {
                 for caps in d.regex.captures_iter(input) {
@@ -454,24 +504,11 @@ impl Redactor {
                         .check_group
                         .and_then(|g| caps.get_group(g))
                         .map_or(value.clone(), |s| s.range());
-                    self.consider(d, di, hay, value, check, &mut cands);
+                    self.consider(d, di, hay, value, check, cands);
                 }
             }
         }
-        resolve(&mut cands);
-        cands
-            .into_iter()
-            .map(|c| {
-                let d = &inner.detectors[c.detector as usize];
-                Finding {
-                    detector: d.id.to_string(),
-                    kind: d.kind.to_string(),
-                    start: ws + c.start,
-                    end: ws + c.end,
-                    confidence: c.confidence,
-                }
-            })
-            .collect()
+        resolve(cands);
     }
 
     fn consider(
@@ -558,6 +595,22 @@ fn resolve(cands: &mut Vec<Candidate>) {
         }
     }
     *cands = kept;
+}
+
+/// The view detectors scan in non-ASCII text: invisible characters removed and
+/// compatibility forms folded (fullwidth digits, ligatures), case and everything else kept.
+fn view_normalizer() -> Option<crate::text::Normalizer> {
+    crate::text::Normalizer::builder()
+        .nfkc(true)
+        .remove_invisible(true)
+        .decode_tags(false)
+        .strip_marks(false)
+        .fold_confusables(false)
+        .case_fold(false)
+        .collapse_whitespace(false)
+        .max_input_bytes(SEGMENT_BYTES + 2 * HALO_BYTES + 16)
+        .build()
+        .ok()
 }
 
 fn floor_char(text: &str, base: usize, mut abs: usize) -> usize {
