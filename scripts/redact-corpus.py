@@ -12,6 +12,11 @@ corpus (process start included).
 
     cargo build --release -p shieldwall-cli
     python3 scripts/redact-corpus.py [--lines 20000] [--bin target/release/shieldwall] [--out DIR]
+    python3 scripts/redact-corpus.py --peer      # also time detect-secrets (PyPI) in a venv
+
+With --peer the script makes a venv in the output folder, installs detect-secrets there, and
+times it and `shieldwall redact` (plain mode) on the same plain-text file (the first
+--peer-lines lines of the corpus), printing both MB/s and the ratio.
 """
 import argparse
 import json
@@ -98,6 +103,8 @@ def main():
     ap.add_argument("--lines", type=int, default=20000)
     ap.add_argument("--bin", default="target/release/shieldwall")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--peer", action="store_true")
+    ap.add_argument("--peer-lines", type=int, default=3000)
     args = ap.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="redact-corpus-")
     os.makedirs(out, exist_ok=True)
@@ -144,6 +151,53 @@ def main():
         "recall": round(recall, 4), "precision": round(precision, 4),
         "missed_by_kind": misses, "false_positives_by_detector": extras,
         "cli_seconds": round(dt, 3), "cli_mb_per_s": round(size / dt / 1e6, 1),
+    }, indent=2))
+    if args.peer:
+        peer(args, out, lines)
+
+
+PEER = """
+import sys, time
+from detect_secrets import SecretsCollection
+from detect_secrets.settings import default_settings
+with default_settings():
+    c = SecretsCollection()
+    t = time.perf_counter()
+    c.scan_file(sys.argv[1])
+    dt = time.perf_counter() - t
+print(dt, sum(len(v) for v in c.data.values()))
+"""
+
+
+def peer(args, out, lines):
+    venv = os.path.join(out, "venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "detect-secrets"], check=True)
+    plain = os.path.join(out, "peer.txt")
+    with open(plain, "w") as f:
+        for l in lines[:args.peer_lines]:
+            f.write(l["text"].replace("\n", " ") + "\n")
+    size = os.path.getsize(plain)
+    res = subprocess.run([py, "-c", PEER, plain], capture_output=True, text=True, check=True)
+    peer_dt, peer_found = res.stdout.split()
+    t0 = time.perf_counter()
+    subprocess.run([args.bin, "redact", "--input", plain], capture_output=True, check=True)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([args.bin, "redact"], input=b"", capture_output=True, check=True)
+    startup = time.perf_counter() - t0
+    scan = max(ours - startup, 1e-6)
+    print(json.dumps({
+        "peer": "detect-secrets (default plugins, scan_file)", "bytes": size,
+        "peer_seconds": round(float(peer_dt), 3), "peer_findings": int(peer_found),
+        "peer_mb_per_s": round(size / float(peer_dt) / 1e6, 3),
+        "shieldwall_seconds": round(ours, 3), "shieldwall_mb_per_s": round(size / ours / 1e6, 2),
+        "speedup_whole_process": round(float(peer_dt) / ours, 1),
+        "shieldwall_startup_seconds": round(startup, 3),
+        "speedup_scan_only": round(float(peer_dt) / scan, 1),
+        "note": "the peer time covers its scan only; shieldwall also redacts PII",
     }, indent=2))
 
 
