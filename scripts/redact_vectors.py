@@ -221,7 +221,7 @@ both("email", "Contact ann.lee+ai@corp-mail.co.uk for access.", "ann.lee+ai@corp
 both("phone_e164", "Reach me on +44 7911 123456 after 5pm.", "+44 7911 123456",
      "The score was +3 1 4 points", "too few digits")
 both("phone_nanp", "My cell is (415) 555-2671, text me.", "(415) 555-2671",
-     "Order 415-155-2671 shipped", "exchange cannot start with 1")
+     "Order 115-555-2671 shipped", "area code cannot start with 1")
 both("phone_uk", "Ring our office on 020 7946 0958 today.", "020 7946 0958",
      "Invoice 120 7946 0958 paid", "no trunk 0")
 both("phone_fr", "Appelez-moi au 06 12 34 56 78 demain.", "06 12 34 56 78",

@@ -207,6 +207,8 @@ struct Candidate {
     end: usize,
     detector: u32,
     confidence: f32,
+    /// Whether the detector needed a context word (more specific on a tie).
+    contextual: bool,
 }
 
 impl Redactor {
@@ -568,12 +570,14 @@ impl Redactor {
             end: value.end,
             detector: di,
             confidence,
+            contextual: d.context_required,
         });
     }
 }
 
 /// Keeps a set of non-overlapping candidates, preferring higher confidence, then longer
-/// spans, then earlier starts, then catalog order; leaves them sorted by start.
+/// spans, then detectors that required a context word, then earlier starts, then catalog
+/// order; leaves them sorted by start.
 fn resolve(cands: &mut Vec<Candidate>) {
     if cands.len() < 2 {
         return;
@@ -582,6 +586,7 @@ fn resolve(cands: &mut Vec<Candidate>) {
         b.confidence
             .total_cmp(&a.confidence)
             .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(b.contextual.cmp(&a.contextual))
             .then(a.start.cmp(&b.start))
             .then(a.detector.cmp(&b.detector))
     });
@@ -703,6 +708,7 @@ mod tests {
             end,
             detector,
             confidence,
+            contextual: false,
         };
         let mut v = vec![
             c(0, 10, 0, 0.5),

@@ -669,18 +669,7 @@ fn credential(value: &str) -> bool {
         && !is_reference(v)
         && !matches!(
             v.to_ascii_lowercase().as_str(),
-            "password"
-                | "pass"
-                | "passwd"
-                | "pwd"
-                | "secret"
-                | "user"
-                | "username"
-                | "xxx"
-                | "***"
-                | "changeme"
-                | "pass123"
-                | "example"
+            "password" | "xxx" | "***" | "changeme" | "example" | "placeholder"
         )
 }
 
