@@ -1,7 +1,7 @@
 //! `shieldwall redact`.
 //!
 //! Plain mode streams stdin (or `--input`) to stdout through a
-//! [`StreamRedactor`](shieldwall::redact::StreamRedactor): input of any size, memory bounded
+//! `StreamRedactor`: input of any size, memory bounded
 //! by the stream's hold-back. `--jsonl` redacts the `text` field of each JSON line and writes
 //! `{"text": <redacted>, "findings": [{"kind", "detector", "start", "end"}]}`, offsets in
 //! Unicode code points of the input text.

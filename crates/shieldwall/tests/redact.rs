@@ -368,3 +368,23 @@ fn hidden_characters_do_not_hide_values() {
     let raw = Redactor::builder().scan_view(false).build().unwrap();
     assert!(raw.find(text).is_empty());
 }
+
+#[test]
+fn stream_holds_back_at_most_the_stated_bound() {
+    use shieldwall::redact::MAX_HOLD_BACK_BYTES;
+    let text = "nothing to see here, just words and more words ".repeat(8000); // ~380 KB
+    let mut s = redactor().stream();
+    let (mut fed, mut out) = (0usize, 0usize);
+    for chunk in text.as_bytes().chunks(1000) {
+        let chunk = std::str::from_utf8(chunk).unwrap();
+        fed += chunk.len();
+        out += s.push(chunk).len();
+        assert!(
+            fed - out <= MAX_HOLD_BACK_BYTES + chunk.len(),
+            "held back {}",
+            fed - out
+        );
+    }
+    out += s.finish().len();
+    assert_eq!(out, text.len());
+}
