@@ -577,7 +577,9 @@ impl Redactor {
 
 /// Keeps a set of non-overlapping candidates, preferring higher confidence, then longer
 /// spans, then detectors that required a context word, then earlier starts, then catalog
-/// order; leaves them sorted by start.
+/// order, except that a candidate of confidence at least [`CONTAINER_CONFIDENCE`] that
+/// strictly contains the kept candidates it overlaps replaces them. Leaves them sorted by
+/// start.
 fn resolve(cands: &mut Vec<Candidate>) {
     if cands.len() < 2 {
         return;
@@ -593,14 +595,33 @@ fn resolve(cands: &mut Vec<Candidate>) {
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
     for c in cands.iter() {
         let i = kept.partition_point(|k| k.start < c.start);
-        let clash_next = kept.get(i).is_some_and(|k| k.start < c.end);
-        let clash_prev = i > 0 && kept[i - 1].end > c.start;
-        if !clash_next && !clash_prev {
+        let lo = if i > 0 && kept[i - 1].end > c.start {
+            i - 1
+        } else {
+            i
+        };
+        let mut hi = i;
+        while hi < kept.len() && kept[hi].start < c.end {
+            hi += 1;
+        }
+        if lo == hi {
             kept.insert(i, *c);
+            continue;
+        }
+        // A confident finding that strictly contains everything it clashes with (a URL with
+        // credentials around an IP address, an IBAN around a digit run) takes their place.
+        let contains_all = kept[lo..hi]
+            .iter()
+            .all(|k| c.start <= k.start && k.end <= c.end && k.end - k.start < c.end - c.start);
+        if c.confidence >= CONTAINER_CONFIDENCE && contains_all {
+            kept.splice(lo..hi, [*c]);
         }
     }
     *cands = kept;
 }
+
+/// Confidence from which a finding wins over the findings it strictly contains.
+const CONTAINER_CONFIDENCE: f32 = 0.9;
 
 /// The view detectors scan in non-ASCII text: invisible characters removed and
 /// compatibility forms folded (fullwidth digits, ligatures), case and everything else kept.
@@ -719,6 +740,11 @@ mod tests {
         resolve(&mut v);
         let got: Vec<u32> = v.iter().map(|c| c.detector).collect();
         assert_eq!(got, vec![1, 2, 3]);
+        // A confident container replaces what it strictly contains.
+        let mut v = vec![c(0, 30, 0, 0.95), c(10, 20, 1, 1.0), c(40, 50, 2, 1.0)];
+        resolve(&mut v);
+        let got: Vec<u32> = v.iter().map(|c| c.detector).collect();
+        assert_eq!(got, vec![0, 2]);
     }
 
     #[test]
