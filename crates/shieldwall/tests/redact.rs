@@ -388,3 +388,11 @@ fn stream_holds_back_at_most_the_stated_bound() {
     out += s.finish().len();
     assert_eq!(out, text.len());
 }
+
+#[test]
+fn stream_debug_shows_no_buffered_text() {
+    let mut s = redactor().stream();
+    let _ = s.push("my key is ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o and ann@corp.io");
+    let dbg = format!("{s:?}");
+    assert!(!dbg.contains("ghp_") && !dbg.contains("ann@"), "{dbg}");
+}

@@ -11,7 +11,11 @@ use super::{Redactor, Segmenter, Vault};
 /// `SEGMENT_BYTES + 2 * HALO_BYTES` plus the last chunk.
 ///
 /// After `finish` the stream is ready for a new text; its vault (placeholder numbering) is
-/// kept.
+/// kept. `Debug` shows sizes only, never the buffered text.
+///
+/// The hold-back is fixed by the segment size, not by what the text contains: a text shorter
+/// than about [`SEGMENT_BYTES`](super::SEGMENT_BYTES) + [`HALO_BYTES`](super::HALO_BYTES)
+/// comes out whole at `finish`.
 ///
 /// # Example
 /// ```
@@ -27,7 +31,7 @@ use super::{Redactor, Segmenter, Vault};
 /// assert_eq!(stream.vault().restore(&out), "Call +44 20 7946 0958 or mail ann@corp.io.");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StreamRedactor {
     redactor: Redactor,
     vault: Vault,
@@ -37,6 +41,17 @@ pub struct StreamRedactor {
     /// Absolute offset up to which output has been produced.
     emitted: usize,
     seg: Segmenter,
+}
+
+/// Shows sizes only: the buffered input may hold secrets.
+impl std::fmt::Debug for StreamRedactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamRedactor")
+            .field("buffered_bytes", &self.buf.len())
+            .field("emitted_bytes", &self.emitted)
+            .field("vault", &self.vault)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StreamRedactor {
