@@ -51,13 +51,31 @@ impl From<PyErr> for Error {
 
 impl From<text::TextError> for Error {
     fn from(err: text::TextError) -> Self {
-        let py_err = TextError::new_err(err.to_string());
-        Python::attach(|py| {
-            // Setting an attribute on a fresh exception instance cannot fail but for memory.
-            let _ = py_err.value(py).setattr("kind", text_kind(err.kind()));
-        });
-        Self(py_err)
+        text_error(err.to_string(), text_kind(err.kind()))
     }
+}
+
+/// A `TextError` with its message and `kind`.
+fn text_error(message: String, kind: &'static str) -> Error {
+    let py_err = TextError::new_err(message);
+    Python::attach(|py| {
+        // Setting an attribute on a fresh exception instance cannot fail but for memory.
+        let _ = py_err.value(py).setattr("kind", kind);
+    });
+    Error(py_err)
+}
+
+/// A negative offset given to the text layer (the core only sees unsigned offsets).
+pub fn negative_offset(offset: isize) -> Error {
+    text_error(format!("offset {offset} is negative"), "out_of_range")
+}
+
+/// A negative `max_input_bytes` (the core only sees unsigned sizes).
+pub fn negative_max_input(max: isize) -> Error {
+    text_error(
+        format!("max_input_bytes must not be negative, got {max}"),
+        "invalid_config",
+    )
 }
 
 /// Results of calls into the core.

@@ -7,9 +7,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use shieldwall::text::{self as core, NormalizerConfig, OffsetConverter, Unit};
 
-use crate::error::Result;
+use crate::error::{self, Result};
 
 /// Builds the core configuration from keyword options; a missing option takes the core default.
+/// A negative `max_input_bytes` is an `invalid_config` `TextError`.
 /// (The struct literal names every field, so a new core option fails to compile here until it
 /// is exposed.)
 #[allow(clippy::too_many_arguments)]
@@ -21,10 +22,14 @@ fn config(
     strip_marks: Option<bool>,
     fold_confusables: Option<bool>,
     collapse_whitespace: Option<bool>,
-    max_input_bytes: Option<usize>,
-) -> NormalizerConfig {
+    max_input_bytes: Option<isize>,
+) -> Result<NormalizerConfig> {
     let d = NormalizerConfig::default();
-    NormalizerConfig {
+    let max_input_bytes = match max_input_bytes {
+        None => d.max_input_bytes,
+        Some(v) => usize::try_from(v).map_err(|_| error::negative_max_input(v))?,
+    };
+    Ok(NormalizerConfig {
         nfkc: nfkc.unwrap_or(d.nfkc),
         case_fold: case_fold.unwrap_or(d.case_fold),
         remove_invisible: remove_invisible.unwrap_or(d.remove_invisible),
@@ -32,8 +37,8 @@ fn config(
         strip_marks: strip_marks.unwrap_or(d.strip_marks),
         fold_confusables: fold_confusables.unwrap_or(d.fold_confusables),
         collapse_whitespace: collapse_whitespace.unwrap_or(d.collapse_whitespace),
-        max_input_bytes: max_input_bytes.unwrap_or(d.max_input_bytes),
-    }
+        max_input_bytes,
+    })
 }
 
 /// Runs `normalizer` (or the default one) on `text` without holding the GIL.
@@ -177,10 +182,11 @@ impl NormalizedText {
         HiddenReport(self.view.report().clone())
     }
     /// The code point range of the original that the view range `start:end` stands for.
-    fn to_original(&self, py: Python<'_>, start: usize, end: usize) -> Result<(usize, usize)> {
+    fn to_original(&self, py: Python<'_>, start: isize, end: isize) -> Result<(usize, usize)> {
+        let unit = |v: isize| usize::try_from(v).map_err(|_| error::negative_offset(v));
         let original = self.original.bind(py).to_str()?;
         let in_view = OffsetConverter::new(self.view.text(), Unit::CodePoint);
-        let range = in_view.to_byte(start)?..in_view.to_byte(end)?;
+        let range = in_view.to_byte(unit(start)?)?..in_view.to_byte(unit(end)?)?;
         let span = self.view.to_original(range)?;
         let in_orig = OffsetConverter::new(original, Unit::CodePoint);
         Ok((in_orig.from_byte(span.start)?, in_orig.from_byte(span.end)?))
@@ -212,7 +218,7 @@ impl Normalizer {
         strip_marks: Option<bool>,
         fold_confusables: Option<bool>,
         collapse_whitespace: Option<bool>,
-        max_input_bytes: Option<usize>,
+        max_input_bytes: Option<isize>,
     ) -> Result<Self> {
         let cfg = config(
             nfkc,
@@ -223,7 +229,7 @@ impl Normalizer {
             fold_confusables,
             collapse_whitespace,
             max_input_bytes,
-        );
+        )?;
         Ok(Self(core::Normalizer::from_config(cfg)?))
     }
 
@@ -252,7 +258,7 @@ pub fn normalize(
     strip_marks: Option<bool>,
     fold_confusables: Option<bool>,
     collapse_whitespace: Option<bool>,
-    max_input_bytes: Option<usize>,
+    max_input_bytes: Option<isize>,
 ) -> Result<NormalizedText> {
     let cfg = config(
         nfkc,
@@ -263,7 +269,7 @@ pub fn normalize(
         fold_confusables,
         collapse_whitespace,
         max_input_bytes,
-    );
+    )?;
     if cfg == NormalizerConfig::default() {
         return run(py, None, text);
     }

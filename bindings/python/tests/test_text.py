@@ -123,6 +123,9 @@ def test_max_input_over_the_supported_maximum_is_invalid_config() -> None:
     with pytest.raises(TextError, match="max_input_bytes of") as info:
         Normalizer(max_input_bytes=1 << 40)
     assert info.value.kind == "invalid_config"
+    with pytest.raises(TextError, match="must not be negative") as info:
+        normalize("x", max_input_bytes=-1)
+    assert info.value.kind == "invalid_config"
 
 
 def test_out_of_range_span_is_an_error() -> None:
@@ -132,6 +135,13 @@ def test_out_of_range_span_is_an_error() -> None:
     assert info.value.kind == "out_of_range"
     with pytest.raises(TextError):
         result.to_original(2, 1)
+    with pytest.raises(TextError, match="offset -1 is negative") as info:
+        result.to_original(-1, 2)
+    assert info.value.kind == "out_of_range"
+    emoji = normalize("a😀b")
+    assert emoji.to_original(1, 2) == (1, 2)
+    with pytest.raises(TextError):
+        emoji.to_original(0, 4)
 
 
 def test_exception_hierarchy() -> None:

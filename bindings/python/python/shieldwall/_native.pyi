@@ -85,8 +85,8 @@ class NormalizedText:
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The code point range of the original that the view range ``start:end`` stands for.
 
-        Raises ``TextError`` (kind ``"out_of_range"``) when the range is reversed or ends
-        past the view.
+        Raises ``TextError`` (kind ``"out_of_range"``) when an offset is negative or the
+        range is reversed or ends past the view.
         """
 
 @final
@@ -94,7 +94,8 @@ class Normalizer:
     """Turns texts into normalised views; reusable and thread-safe.
 
     Every step is on by default; pass ``False`` to switch one off. ``max_input_bytes`` (UTF-8
-    bytes, default 16 MiB, at most 128 MiB) bounds the input.
+    bytes, default 16 MiB, at most 128 MiB) bounds the input; a value outside that raises
+    ``TextError`` (kind ``"invalid_config"``). An unknown option raises ``TypeError``.
     """
 
     def __new__(
