@@ -31,7 +31,8 @@ export declare class NormalizedText {
 export declare class Normalizer {
   /**
    * A normaliser; every step is on unless switched off in `options`. Throws
-   * `ERR_INVALID_CONFIG` when `maxInputBytes` is negative or over 128 MiB.
+   * `ERR_INVALID_CONFIG` for an unknown option, or when `maxInputBytes` is negative or over
+   * 128 MiB.
    */
   constructor(options?: NormalizeOptions | undefined | null)
   /** Normalises `text`. Throws `ERR_INPUT_TOO_LARGE` past `maxInputBytes`. */
@@ -71,7 +72,8 @@ export interface HiddenReport {
 
 /**
  * Normalises `text`; every step is on unless switched off in `options`. Throws
- * `ERR_INPUT_TOO_LARGE` past `maxInputBytes` and `ERR_INVALID_CONFIG` for a bad option.
+ * `ERR_INPUT_TOO_LARGE` past `maxInputBytes` and `ERR_INVALID_CONFIG` for an unknown option
+ * or a bad `maxInputBytes`.
  */
 export declare function normalize(text: string, options?: NormalizeOptions | undefined | null): NormalizedText
 

@@ -146,3 +146,23 @@ test('normalizeAsync handles a big input off the main thread', async () => {
   assert.equal(b.text, a.text)
   assert.ok(a.text.startsWith('ignore previous ignore'))
 })
+
+test('an unknown option is ERR_INVALID_CONFIG naming it', async () => {
+  const unknown = { code: 'ERR_INVALID_CONFIG', message: 'unknown option `nfkd`' }
+  assert.throws(() => normalize('x', { nfkd: true }), unknown)
+  assert.throws(() => new Normalizer({ caseFold: false, nfkd: true }), unknown)
+  assert.throws(() => normalizeAsync('x', { nfkd: true }), unknown)
+  // snake_case is the Python and Rust spelling, not the JavaScript one.
+  assert.throws(() => normalize('x', { case_fold: false }), { code: 'ERR_INVALID_CONFIG' })
+})
+
+test('every option index.d.ts declares is accepted', () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const body = /export interface NormalizeOptions \{([^}]*)\}/.exec(dts)[1]
+  const names = [...body.matchAll(/^\s*(\w+)\?:\s*(\w+)/gm)].map((m) => [m[1], m[2]])
+  assert.equal(names.length, 8)
+  for (const [name, type] of names) {
+    const value = type === 'boolean' ? true : 1 << 20
+    assert.equal(normalize('Ｘ', { [name]: value }).original, 'Ｘ', name)
+  }
+})

@@ -60,6 +60,11 @@ pub fn invalid_option(name: &str, value: i64) -> Error<Code> {
     )
 }
 
+/// An option name `NormalizeOptions` does not have (a typo, or an option of another version).
+pub fn unknown_option(name: &str) -> Error<Code> {
+    Error::new(Code::InvalidConfig, format!("unknown option `{name}`"))
+}
+
 /// A negative offset: reported as out of range.
 pub fn negative_offset(value: i64) -> Error<Code> {
     Error::new(Code::OutOfRange, format!("offset {value} is negative"))

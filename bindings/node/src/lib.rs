@@ -6,4 +6,6 @@
 mod error;
 mod text;
 
-pub use text::{HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer};
+pub use text::{
+    HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
+};

@@ -3,8 +3,8 @@
 //! Offsets cross the boundary in UTF-16 code units (JavaScript string indices) and are
 //! converted to and from the core's byte offsets with `OffsetConverter`.
 
-use napi::Task;
-use napi::bindgen_prelude::{AsyncTask, Env, Status};
+use napi::bindgen_prelude::{AsyncTask, Env, FromNapiValue, Object, Status, TypeName, ValueType};
+use napi::{Task, sys};
 use napi_derive::napi;
 use shieldwall::text::{self as core, NormalizerConfig, OffsetConverter, TextError, Unit};
 
@@ -32,6 +32,53 @@ pub struct NormalizeOptions {
     pub collapse_whitespace: Option<bool>,
     /// Largest input accepted, in UTF-8 bytes (default 16 MiB, at most 128 MiB).
     pub max_input_bytes: Option<i64>,
+}
+
+/// Option names `NormalizeOptions` accepts (the JavaScript spelling). A test checks this list
+/// against the generated `NormalizeOptions` interface in `index.d.ts`.
+const OPTION_NAMES: [&str; 8] = [
+    "nfkc",
+    "caseFold",
+    "removeInvisible",
+    "decodeTags",
+    "stripMarks",
+    "foldConfusables",
+    "collapseWhitespace",
+    "maxInputBytes",
+];
+
+/// `NormalizeOptions` as an argument: an object naming an unknown option (a typo) is an
+/// `ERR_INVALID_CONFIG` error rather than silently ignored.
+#[derive(Debug)]
+pub struct Options(NormalizeOptions);
+
+impl TypeName for Options {
+    fn type_name() -> &'static str {
+        "NormalizeOptions"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl FromNapiValue for Options {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: `env` and `value` come from napi-rs's argument conversion, as the caller's
+        // contract requires; they are passed on unchanged.
+        let object = unsafe { Object::from_napi_value(env, value)? };
+        if let Some(name) = Object::keys(&object)?
+            .into_iter()
+            .find(|k| !OPTION_NAMES.contains(&k.as_str()))
+        {
+            let err = error::unknown_option(&name);
+            return Err(error::into_status_error(&Env::from_raw(env), err));
+        }
+        // SAFETY: as above.
+        Ok(Self(unsafe {
+            NormalizeOptions::from_napi_value(env, value)?
+        }))
+    }
 }
 
 impl NormalizeOptions {
@@ -183,11 +230,14 @@ pub struct Normalizer {
 #[napi]
 impl Normalizer {
     /// A normaliser; every step is on unless switched off in `options`. Throws
-    /// `ERR_INVALID_CONFIG` when `maxInputBytes` is negative or over 128 MiB.
+    /// `ERR_INVALID_CONFIG` for an unknown option, or when `maxInputBytes` is negative or over
+    /// 128 MiB.
     #[napi(constructor)]
-    pub fn new(options: Option<NormalizeOptions>) -> Result<Self> {
+    pub fn new(
+        #[napi(ts_arg_type = "NormalizeOptions | undefined | null")] options: Option<Options>,
+    ) -> Result<Self> {
         Ok(Self {
-            inner: NormalizeOptions::normalizer(options.as_ref())?,
+            inner: NormalizeOptions::normalizer(options.as_ref().map(|o| &o.0))?,
         })
     }
 
@@ -209,10 +259,14 @@ impl Normalizer {
 }
 
 /// Normalises `text`; every step is on unless switched off in `options`. Throws
-/// `ERR_INPUT_TOO_LARGE` past `maxInputBytes` and `ERR_INVALID_CONFIG` for a bad option.
+/// `ERR_INPUT_TOO_LARGE` past `maxInputBytes` and `ERR_INVALID_CONFIG` for an unknown option
+/// or a bad `maxInputBytes`.
 #[napi]
-pub fn normalize(text: String, options: Option<NormalizeOptions>) -> Result<NormalizedText> {
-    match options {
+pub fn normalize(
+    text: String,
+    #[napi(ts_arg_type = "NormalizeOptions | undefined | null")] options: Option<Options>,
+) -> Result<NormalizedText> {
+    match options.map(|o| o.0) {
         None => core::normalize(&text)
             .map(|view| NormalizedText {
                 view,
@@ -228,10 +282,10 @@ pub fn normalize(text: String, options: Option<NormalizeOptions>) -> Result<Norm
 #[napi(ts_return_type = "Promise<NormalizedText>")]
 pub fn normalize_async(
     text: String,
-    options: Option<NormalizeOptions>,
+    #[napi(ts_arg_type = "NormalizeOptions | undefined | null")] options: Option<Options>,
 ) -> Result<AsyncTask<NormalizeTask>> {
     Ok(AsyncTask::new(NormalizeTask {
-        normalizer: NormalizeOptions::normalizer(options.as_ref())?,
+        normalizer: NormalizeOptions::normalizer(options.as_ref().map(|o| &o.0))?,
         text: Some(text),
     }))
 }
