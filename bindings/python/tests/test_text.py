@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import threading
 from pathlib import Path
@@ -177,6 +178,12 @@ def test_package_surface() -> None:
         ]
     )
     assert "Normalizer(" in repr(Normalizer())
+
+
+def test_package_docstring_example_runs() -> None:
+    result = doctest.testmod(shieldwall)
+    assert result.attempted >= 3
+    assert result.failed == 0
 
 
 def test_normalizer_is_shared_across_threads() -> None:
