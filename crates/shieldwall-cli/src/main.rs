@@ -1,1 +1,60 @@
-fn main() {}
+//! `shieldwall`: Shieldwall's guard primitives from the command line.
+//!
+//! Every subcommand that reads records speaks JSON Lines with `--jsonl`: one output line per
+//! input line, in order; a bad line gets `{"line": N, "error": "..."}` and processing goes on;
+//! the exit code is 1 when any line failed, 2 on a usage or I/O error.
+#![forbid(unsafe_code)]
+
+mod demo;
+mod jsonl;
+mod normalize;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Guard primitives for AI APIs: normalise, classify and redact untrusted text.
+#[derive(Debug, Parser)]
+#[command(name = "shieldwall", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show what Shieldwall does, on built-in examples (no set-up, no server).
+    Demo,
+    /// Print the normalised view of text: hidden characters removed, look-alikes folded.
+    Normalize(normalize::Args),
+}
+
+/// How a subcommand ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything processed.
+    Ok,
+    /// Some records failed; they were reported in the output.
+    SomeFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Demo => demo::run(&mut out),
+        Command::Normalize(args) => normalize::run(args, &mut out),
+    };
+    let result = result.and_then(|outcome| out.flush().map(|()| outcome));
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "shieldwall: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,6 +1,32 @@
-//! Shieldwall: guard primitives for AI APIs.
+//! Shieldwall: guard primitives for AI APIs, in-process and in microseconds.
+//!
+//! Services that serve or consume LLM APIs are attacked through the API itself: prompt
+//! injection, leaked personal data and secrets, floods, and model extraction. This crate holds
+//! every check as plain Rust; the Python and Node packages and the `shieldwall` command are
+//! thin faces over it.
+//!
+//! # Modules
+//! - [`text`]: the normalised view of untrusted text that every detector scans, with an offset
+//!   map back to the original and a report of hidden characters.
+//!
+//! # Example: unmasking a hidden instruction
+//! ```
+//! let view = shieldwall::text::normalize("ＩＧＮＯＲＥ previous\u{200B} instructions")?;
+//! assert_eq!(view.text(), "ignore previous instructions");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Untrusted input
+//! Every entry point is linear in its input, bounds its memory, refuses inputs over its
+//! configured size limit with an error, and never panics: an API promise checked by property
+//! tests and fuzz targets.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod text;
+
+// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
