@@ -1,12 +1,12 @@
 //! Mirrors `shieldwall::text`: `normalize`, `normalizeAsync`, `Normalizer`, `NormalizedText`.
 //!
 //! Offsets cross the boundary in UTF-16 code units (JavaScript string indices) and are
-//! converted to and from the core's byte offsets with `OffsetConverter`.
+//! converted to and from the core's byte offsets by the core's `UnitView`.
 
 use napi::bindgen_prelude::{AsyncTask, Env, FromNapiValue, Object, Status, TypeName, ValueType};
 use napi::{Task, sys};
 use napi_derive::napi;
-use shieldwall::text::{self as core, NormalizerConfig, OffsetConverter, TextError, Unit};
+use shieldwall::text::{self as core, NormalizerConfig, TextError, Unit};
 
 use crate::error::{self, Result};
 
@@ -160,7 +160,7 @@ impl From<&core::HiddenReport> for HiddenReport {
 #[napi]
 #[derive(Debug)]
 pub struct NormalizedText {
-    view: core::View,
+    view: core::UnitView,
     original: String,
 }
 
@@ -169,7 +169,7 @@ impl NormalizedText {
     /// The normalised text.
     #[napi(getter)]
     pub fn text(&self) -> &str {
-        self.view.text()
+        self.view.view().text()
     }
 
     /// The original text.
@@ -181,7 +181,7 @@ impl NormalizedText {
     /// What was removed or folded.
     #[napi(getter)]
     pub fn report(&self) -> HiddenReport {
-        HiddenReport::from(self.view.report())
+        HiddenReport::from(self.view.view().report())
     }
 
     /// The `[start, end)` range of the original (UTF-16 code units, as `String.prototype.slice`
@@ -190,13 +190,10 @@ impl NormalizedText {
     #[napi]
     pub fn to_original(&self, start: i64, end: i64) -> Result<(i64, i64)> {
         let unit = |v: i64| usize::try_from(v).map_err(|_| error::negative_offset(v));
-        let in_view = OffsetConverter::new(self.view.text(), Unit::Utf16);
-        let range = in_view.to_byte(unit(start)?).map_err(error::text)?
-            ..in_view.to_byte(unit(end)?).map_err(error::text)?;
-        let span = self.view.to_original(range).map_err(error::text)?;
-        let in_orig = OffsetConverter::new(&self.original, Unit::Utf16);
-        let start = in_orig.from_byte(span.start).map_err(error::text)?;
-        let end = in_orig.from_byte(span.end).map_err(error::text)?;
+        let (start, end) = self
+            .view
+            .to_original(&self.original, unit(start)?, unit(end)?)
+            .map_err(error::text)?;
         // Offsets are at most the input length (≤ 128 MiB): they fit.
         #[allow(clippy::cast_possible_wrap)]
         Ok((start as i64, end as i64))
@@ -205,7 +202,7 @@ impl NormalizedText {
     /// The normalised text.
     #[napi(js_name = "toString")]
     pub fn to_js_string(&self) -> &str {
-        self.view.text()
+        self.view.view().text()
     }
 }
 
@@ -215,7 +212,7 @@ fn run(
 ) -> std::result::Result<NormalizedText, TextError> {
     let view = normalizer.normalize(&text)?;
     Ok(NormalizedText {
-        view,
+        view: core::UnitView::new(view, Unit::Utf16),
         original: text,
     })
 }
@@ -269,7 +266,7 @@ pub fn normalize(
     match options.map(|o| o.0) {
         None => core::normalize(&text)
             .map(|view| NormalizedText {
-                view,
+                view: core::UnitView::new(view, Unit::Utf16),
                 original: text,
             })
             .map_err(error::text),

@@ -1,11 +1,11 @@
 //! Mirrors `shieldwall::text`: `normalize`, `Normalizer`, `NormalizedText`, `HiddenReport`.
 //!
 //! Offsets cross the boundary in code points (Python `str` indices) and are converted to and
-//! from the core's byte offsets with `OffsetConverter`.
+//! from the core's byte offsets by the core's `UnitView`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use shieldwall::text::{self as core, NormalizerConfig, OffsetConverter, Unit};
+use shieldwall::text::{self as core, NormalizerConfig, Unit};
 
 use crate::error::{self, Result};
 
@@ -55,7 +55,7 @@ fn run(
     Ok(NormalizedText {
         text: PyString::new(py, view.text()).unbind(),
         original: text.clone().unbind(),
-        view,
+        view: core::UnitView::new(view, Unit::CodePoint),
     })
 }
 
@@ -159,7 +159,7 @@ impl HiddenReport {
 #[pyclass(module = "shieldwall", frozen)]
 #[derive(Debug)]
 pub struct NormalizedText {
-    view: core::View,
+    view: core::UnitView,
     text: Py<PyString>,
     original: Py<PyString>,
 }
@@ -179,23 +179,19 @@ impl NormalizedText {
     /// What was removed or folded.
     #[getter]
     fn report(&self) -> HiddenReport {
-        HiddenReport(self.view.report().clone())
+        HiddenReport(self.view.view().report().clone())
     }
     /// The code point range of the original that the view range `start:end` stands for.
     fn to_original(&self, py: Python<'_>, start: isize, end: isize) -> Result<(usize, usize)> {
         let unit = |v: isize| usize::try_from(v).map_err(|_| error::negative_offset(v));
         let original = self.original.bind(py).to_str()?;
-        let in_view = OffsetConverter::new(self.view.text(), Unit::CodePoint);
-        let range = in_view.to_byte(unit(start)?)?..in_view.to_byte(unit(end)?)?;
-        let span = self.view.to_original(range)?;
-        let in_orig = OffsetConverter::new(original, Unit::CodePoint);
-        Ok((in_orig.from_byte(span.start)?, in_orig.from_byte(span.end)?))
+        Ok(self.view.to_original(original, unit(start)?, unit(end)?)?)
     }
     fn __str__(&self, py: Python<'_>) -> Py<PyString> {
         self.text.clone_ref(py)
     }
     fn __repr__(&self) -> String {
-        format!("NormalizedText({:?})", self.view.text())
+        format!("NormalizedText({:?})", self.view.view().text())
     }
 }
 

@@ -283,7 +283,10 @@ impl<'a> Engine<'a> {
         let mut end = text.len();
         for (i, c) in text.char_indices() {
             if c.is_ascii() {
-                // Never white space: the run was cut at ASCII white space.
+                if is_ascii_space(c as u8) {
+                    end = i;
+                    break;
+                }
                 letter(c, 0);
                 continue;
             }
@@ -473,7 +476,13 @@ impl<'a> Engine<'a> {
     #[inline]
     fn record(&mut self, before: usize, src: &str) {
         let produced = self.out.len() - before;
-        if produced == src.len() && self.out.as_bytes()[before..] == *src.as_bytes() {
+        let out = &self.out[before..];
+        // Byte for byte when unchanged, or when one character became one of the same length.
+        let one_for_one = || {
+            let (mut a, mut b) = (src.chars(), out.chars());
+            a.next().is_some() && b.next().is_some() && a.next().is_none() && b.next().is_none()
+        };
+        if produced == src.len() && (out == src || one_for_one()) {
             self.map.identity(produced);
         } else {
             self.map.whole(produced, src.len());
