@@ -299,6 +299,21 @@ fn wrong_secret_and_unknown_id_and_other_pepper() {
             .map(Denial::reason),
         Some("unknown_key")
     );
+    // The right id and secret under another environment tag (checksum recomputed): the hash
+    // matches, the record's environment does not.
+    let secret = &key[21..53];
+    let as_test = assemble("sw", "test", id.as_str(), secret);
+    assert!(check(&as_test).is_ok());
+    assert_eq!(
+        keyring.verify(&as_test, 1).unwrap().denial(),
+        Some(&Denial::WrongSecret { id })
+    );
+    assert!(
+        keyring
+            .verify(&assemble("sw", "live", id.as_str(), secret), 1)
+            .unwrap()
+            .is_allowed()
+    );
     // The same records under another pepper verify nothing.
     let other = Keyring::builder()
         .build(

@@ -533,6 +533,15 @@ fn random_base62(out: &mut [u8]) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// The part of a well-formed key that is hashed for storage: `<id>_<secret>` (45 bytes, so
+/// HMAC-SHA256 over it costs one SHA-256 block plus the outer block). Prefix and environment
+/// are stored in the record and compared; the checksum follows from the rest.
+pub(crate) fn hashed_part(key: &str) -> &str {
+    const LEN: usize = ID_LEN + 1 + SECRET_LEN;
+    let end = key.len().saturating_sub(CHECKSUM_LEN);
+    key.get(end.saturating_sub(LEN)..end).unwrap_or(key)
+}
+
 /// Scanner support: the length of a key's tail after `<prefix>_`, given the bytes that follow
 /// the prefix's `_`, if they have a key's shape (environment, id, tail). Checksum not checked.
 pub(crate) fn shape_len_after_prefix(rest: &[u8]) -> Option<usize> {
@@ -582,6 +591,10 @@ mod tests {
         );
         assert!(check(s).is_ok());
         assert_eq!(key.redacted(), "sw_live_0123456789ab_…");
+        assert_eq!(
+            hashed_part(s),
+            "0123456789ab_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+        );
     }
 
     #[test]

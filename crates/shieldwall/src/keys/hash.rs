@@ -16,7 +16,8 @@ pub const MIN_PEPPER_LEN: usize = 32;
 ///
 /// A leaked key table is useless without the pepper: it is kept out of the database (an
 /// environment variable, a secrets manager, a KMS). The HMAC's inner and outer states are
-/// computed once here, so hashing a key costs two SHA-256 blocks. `Debug` shows nothing of it.
+/// computed once here, so hashing a key's 45-byte `<id>_<secret>` part costs two SHA-256
+/// blocks. `Debug` shows nothing of it.
 ///
 /// # Example
 /// ```
@@ -52,7 +53,8 @@ impl Pepper {
         Ok(Self { mac })
     }
 
-    /// The stored hash of a key: HMAC-SHA256(pepper, whole key).
+    /// HMAC-SHA256 of `material` under the pepper. A [`Keyring`](super::Keyring) stores the
+    /// hash of a key's `<id>_<secret>` part (see [`KeyRecord::hash`](super::KeyRecord::hash)).
     ///
     /// # Example
     /// ```

@@ -292,7 +292,7 @@ impl<S: KeyStore> Keyring<S> {
             id: key.id(),
             prefix: self.format.prefix().to_owned(),
             environment: spec.environment,
-            hash: self.pepper.hash(key.expose_secret()),
+            hash: self.pepper.hash(format::hashed_part(key.expose_secret())),
             scopes: spec.scopes.clone(),
             created: now,
             expires: spec.expires,
@@ -358,9 +358,13 @@ impl<S: KeyStore> Keyring<S> {
         let Some(record) = self.store.get(id)? else {
             return Ok(Err(Denial::UnknownKey { id }));
         };
-        // The hash covers the whole key (prefix, environment, id, secret), so a record can
-        // only match the exact key it was issued for.
-        if !self.pepper.hash(key).ct_eq(&record.hash) {
+        // The hash covers id and secret; prefix and environment are compared in the open
+        // (they are public), so a record only matches the exact key it was issued for.
+        let hash_ok = self
+            .pepper
+            .hash(format::hashed_part(key))
+            .ct_eq(&record.hash);
+        if !hash_ok || record.environment != info.environment() || record.prefix != info.prefix() {
             return Ok(Err(Denial::WrongSecret { id }));
         }
         if let Some(denial) = record.state_denial(now) {

@@ -37,7 +37,8 @@ pub struct KeyRecord {
     pub prefix: String,
     /// The key's environment.
     pub environment: Environment,
-    /// HMAC-SHA256 of the whole key under the server's pepper.
+    /// HMAC-SHA256 under the server's pepper of the key's `<id>_<secret>` part (the prefix and
+    /// environment are the fields above and are compared with the presented key's).
     pub hash: KeyHash,
     /// What the key may do.
     #[serde(default)]
