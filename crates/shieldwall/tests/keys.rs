@@ -487,6 +487,27 @@ fn expiry_rotation_and_revocation_over_time() {
 }
 
 #[test]
+fn keyring_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Keyring>();
+    assert_send_sync::<Pepper>();
+    let keyring = std::sync::Arc::new(keyring());
+    let issued = keyring.issue(&KeySpec::default(), 0).unwrap();
+    let key = issued.key.expose_secret().to_owned();
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let (keyring, key) = (keyring.clone(), key.clone());
+            std::thread::spawn(move || {
+                (0..200).all(|i| keyring.verify(&key, t * 1000 + i).unwrap().is_allowed())
+            })
+        })
+        .collect();
+    assert!(handles.into_iter().all(|h| h.join().unwrap()));
+    let last_used = keyring.record(issued.key.id()).unwrap().unwrap().last_used;
+    assert!(last_used.is_some_and(|t| t >= 3_000), "{last_used:?}");
+}
+
+#[test]
 fn store_contract() {
     let store = MemoryStore::new();
     let keyring = keyring();

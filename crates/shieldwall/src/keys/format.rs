@@ -199,6 +199,16 @@ impl SecretKey {
     }
 }
 
+impl Drop for SecretKey {
+    /// Best effort: overwrites the key's bytes before the memory is freed (copies made
+    /// through [`SecretKey::expose_secret`] are the caller's to handle).
+    fn drop(&mut self) {
+        let mut bytes = std::mem::take(&mut self.key).into_bytes();
+        bytes.fill(0);
+        std::hint::black_box(&bytes);
+    }
+}
+
 impl fmt::Display for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted())
