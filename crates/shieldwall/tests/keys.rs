@@ -77,7 +77,9 @@ fn scan_vectors() {
         let to_cp = |byte: usize| text[..byte].chars().count();
         let found: Vec<Value> = scan(text, v["prefix"].as_str().unwrap())
             .iter()
-            .map(|m| json!({"start": to_cp(m.start()), "end": to_cp(m.end()), "id": m.id().as_str()}))
+            .map(|m| {
+                json!({"start": to_cp(m.start()), "end": to_cp(m.end()), "id": m.id().as_str()})
+            })
             .collect();
         assert_eq!(Value::from(found), v["matches"], "line {line}: {name}");
     }
@@ -220,7 +222,8 @@ proptest! {
         let key = assemble(&prefix, env, &id, &secret);
         let text = format!("{before}{key}{after}");
         let found = scan(&text, &prefix);
-        prop_assert!(found.iter().any(|m| m.start() == before.len() && text[m.start()..m.end()] == key));
+        let at = before.len();
+        prop_assert!(found.iter().any(|m| m.start() == at && text[m.start()..m.end()] == key));
     }
 }
 

@@ -21,6 +21,25 @@ pub const MAX_PREFIX_LEN: usize = 16;
 pub const MAX_KEY_LEN: usize = MAX_PREFIX_LEN + 1 + 4 + 1 + ID_LEN + 1 + SECRET_LEN + CHECKSUM_LEN;
 
 const TAIL_LEN: usize = SECRET_LEN + CHECKSUM_LEN;
+
+/// A regular expression (Rust `regex` syntax) matching the shape of keys of any prefix, for
+/// a secret scanner that registers this format as a secret kind: prefilter on `_live_` /
+/// `_test_`, match this, then confirm with [`check`] (the checksum). For one product prefix,
+/// use [`KeyFormat::pattern`] and [`KeyFormat::is_valid`].
+///
+/// # Example
+/// ```
+/// use shieldwall::keys::{ANY_PREFIX_PATTERN, Environment, KeyFormat, check};
+///
+/// let key = KeyFormat::new("acme")?.generate(Environment::Live)?;
+/// let re = regex::Regex::new(ANY_PREFIX_PATTERN)?;
+/// let found = re.find(key.expose_secret()).map(|m| m.as_str());
+/// assert_eq!(found, Some(key.expose_secret()));
+/// assert!(check(found.unwrap()).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const ANY_PREFIX_PATTERN: &str =
+    "[a-z][a-z0-9]{1,15}_(?:live|test)_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}";
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE62_DESC: &str = "base62 characters (0-9, A-Z, a-z)";
 const PREFIX_DESC: &str =
@@ -357,18 +376,22 @@ impl KeyFormat {
     }
 
     /// A regular expression (Rust `regex` syntax) matching the shape of this format's keys, for
-    /// a secret scanner's prefilter. Confirm each match with [`KeyFormat::is_valid`] (the
-    /// checksum) and check that it is not glued to surrounding letters or digits, as
-    /// [`scan`](super::scan) does.
+    /// a secret scanner (the redactor's detector for this format). Confirm each match with
+    /// [`KeyFormat::is_valid`] (the checksum), as [`scan`](super::scan) does.
     ///
     /// # Example
     /// ```
-    /// use shieldwall::keys::KeyFormat;
+    /// use shieldwall::keys::{Environment, KeyFormat};
     ///
-    /// assert_eq!(
-    ///     KeyFormat::new("sw")?.pattern(),
-    ///     "sw_(?:live|test)_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}"
-    /// );
+    /// let format = KeyFormat::new("sw")?;
+    /// assert_eq!(format.pattern(), "sw_(?:live|test)_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}");
+    ///
+    /// let key = format.generate(Environment::Test)?;
+    /// let log = format!("GET /v1/models key={} 200", key.expose_secret());
+    /// let re = regex::Regex::new(&format.pattern())?;
+    /// let m = re.find(&log).expect("a key-shaped string");
+    /// assert!(format.is_valid(m.as_str()));
+    /// assert_eq!(m.as_str(), key.expose_secret());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn pattern(&self) -> String {
@@ -654,7 +677,8 @@ mod tests {
         let err = check("sw_live_0123456789é_x").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "key id must be 12 base62 characters (0-9, A-Z, a-z), found another character at position 18"
+            "key id must be 12 base62 characters (0-9, A-Z, a-z), \
+             found another character at position 18"
         );
     }
 

@@ -19,7 +19,9 @@
 //!
 //! # Example: the whole flow
 //! ```
-//! use shieldwall::keys::{Denial, Environment, Keyring, KeySpec, MemoryStore, Pepper, Request, Scopes, scan};
+//! use shieldwall::keys::{
+//!     Denial, Environment, KeySpec, Keyring, MemoryStore, Pepper, Request, Scopes, scan,
+//! };
 //!
 //! let pepper = Pepper::new(b"a server-side secret of 32+ bytes!")?;
 //! let keyring = Keyring::builder().prefix("sw").build(pepper, MemoryStore::new())?;
@@ -31,7 +33,11 @@
 //! let key = issued.key.expose_secret();
 //!
 //! // Authorize requests.
-//! let ok = Request { model: Some("gpt-4o-mini"), max_tokens: Some(500), ..Request::new("/v1/chat/completions") };
+//! let ok = Request {
+//!     model: Some("gpt-4o-mini"),
+//!     max_tokens: Some(500),
+//!     ..Request::new("/v1/chat/completions")
+//! };
 //! assert!(keyring.authorize(key, &ok, 1_500)?.is_allowed());
 //! let big = Request { max_tokens: Some(5_000), ..ok };
 //! assert_eq!(
@@ -70,8 +76,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{KeyError, KeyErrorKind, KeyPart};
 pub use format::{
-    CHECKSUM_LEN, Environment, ID_LEN, KeyFormat, KeyId, KeyInfo, MAX_KEY_LEN, MAX_PREFIX_LEN,
-    MIN_PREFIX_LEN, SECRET_LEN, SecretKey, check,
+    ANY_PREFIX_PATTERN, CHECKSUM_LEN, Environment, ID_LEN, KeyFormat, KeyId, KeyInfo, MAX_KEY_LEN,
+    MAX_PREFIX_LEN, MIN_PREFIX_LEN, SECRET_LEN, SecretKey, check,
 };
 pub use hash::{KeyHash, MIN_PEPPER_LEN, Pepper};
 pub use record::{KeyRecord, KeyStore, MemoryStore};
@@ -137,7 +143,9 @@ impl Default for KeyringConfig {
 ///     .touch_interval(300)
 ///     .build(Pepper::new(&[9; 32])?, MemoryStore::new())?;
 /// assert_eq!(keyring.format().prefix(), "acme");
-/// assert!(Keyring::builder().prefix("Bad Prefix").build(Pepper::new(&[9; 32])?, MemoryStore::new()).is_err());
+/// let mut builder = Keyring::builder();
+/// let bad = builder.prefix("Bad Prefix").build(Pepper::new(&[9; 32])?, MemoryStore::new());
+/// assert!(bad.is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -173,7 +181,8 @@ impl KeyringBuilder {
 /// ```
 /// use shieldwall::keys::{Environment, KeySpec};
 ///
-/// let spec: KeySpec = serde_json::from_str(r#"{"environment": "test", "scopes": {"max_tokens": 100}}"#)?;
+/// let json = r#"{"environment": "test", "scopes": {"max_tokens": 100}}"#;
+/// let spec: KeySpec = serde_json::from_str(json)?;
 /// assert_eq!(spec.environment, Environment::Test);
 /// assert_eq!(spec.expires, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -19,7 +19,8 @@ use super::scope::{Denial, Scopes};
 /// ```
 /// use shieldwall::keys::{KeyRecord, Keyring, KeySpec, MemoryStore, Pepper};
 ///
-/// let keyring = Keyring::builder().prefix("sw").build(Pepper::new(&[1; 32])?, MemoryStore::new())?;
+/// let pepper = Pepper::new(&[1; 32])?;
+/// let keyring = Keyring::builder().prefix("sw").build(pepper, MemoryStore::new())?;
 /// let issued = keyring.issue(&KeySpec::default(), 1_700_000_000)?;
 /// let json = serde_json::to_string(&issued.record)?;
 /// assert!(!json.contains(issued.key.expose_secret()));

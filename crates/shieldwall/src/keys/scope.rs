@@ -418,7 +418,10 @@ impl<'a> Request<'a> {
 /// };
 /// assert_eq!(
 ///     serde_json::to_string(&grant)?,
-///     r#"{"id":"0123456789ab","environment":"live","limiter_policy":"free-tier","max_tokens":4096}"#
+///     concat!(
+///         r#"{"id":"0123456789ab","environment":"live","#,
+///         r#""limiter_policy":"free-tier","max_tokens":4096}"#
+///     )
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -451,7 +454,8 @@ pub struct Grant {
 /// ```
 /// use shieldwall::keys::{Denial, KeyId};
 ///
-/// let denial = Denial::MaxTokens { id: KeyId::parse("0123456789ab")?, requested: 9000, max: 4096 };
+/// let id = KeyId::parse("0123456789ab")?;
+/// let denial = Denial::MaxTokens { id, requested: 9000, max: 4096 };
 /// assert_eq!(denial.reason(), "max_tokens");
 /// assert_eq!(
 ///     serde_json::to_string(&denial)?,
