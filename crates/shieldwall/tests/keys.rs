@@ -531,3 +531,30 @@ fn store_contract() {
     );
     assert_eq!(store.len(), 1);
 }
+
+#[test]
+fn scope_config_errors_name_the_value() {
+    let err = |json: &str| {
+        serde_json::from_str::<Scopes>(json)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        err(r#"{"ip_allow": ["10.0.0.1/8"]}"#).starts_with(
+            "invalid cidr: \"10.0.0.1/8\" has host bits set (the network is 10.0.0.0/8)"
+        ),
+    );
+    assert!(err(r#"{"ip_allow": ["10.0.0.0/40"]}"#).contains("prefix length other than 0 to 32"));
+    assert!(err(r#"{"models": [""]}"#).starts_with("invalid glob: pattern of 0 bytes"));
+    assert!(err(r#"{"max_tokens": -1}"#).contains("invalid value"));
+    assert!(err(r#"{"limiter": "x"}"#).starts_with("unknown field `limiter`"));
+    let spec = serde_json::from_str::<KeySpec>(r#"{"environment": "prod"}"#).unwrap_err();
+    assert!(
+        spec.to_string().contains("unknown variant `prod`"),
+        "{spec}"
+    );
+    // Scopes survive a JSON round trip exactly.
+    let json = r#"{"models":["gpt-4o*"],"endpoints":["/v1/*"],"max_tokens":7,"limiter_policy":"p","ip_allow":["10.0.0.0/8","2001:db8::/32","::1/128"]}"#;
+    let scopes: Scopes = serde_json::from_str(json).unwrap();
+    assert_eq!(serde_json::to_string(&scopes).unwrap(), json);
+}
