@@ -554,7 +554,10 @@ fn scope_config_errors_name_the_value() {
         "{spec}"
     );
     // Scopes survive a JSON round trip exactly.
-    let json = r#"{"models":["gpt-4o*"],"endpoints":["/v1/*"],"max_tokens":7,"limiter_policy":"p","ip_allow":["10.0.0.0/8","2001:db8::/32","::1/128"]}"#;
+    let json = concat!(
+        r#"{"models":["gpt-4o*"],"endpoints":["/v1/*"],"max_tokens":7,"limiter_policy":"p","#,
+        r#""ip_allow":["10.0.0.0/8","2001:db8::/32","::1/128"]}"#
+    );
     let scopes: Scopes = serde_json::from_str(json).unwrap();
     assert_eq!(serde_json::to_string(&scopes).unwrap(), json);
 }
