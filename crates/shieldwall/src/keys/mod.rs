@@ -319,6 +319,10 @@ impl<S: KeyStore> Keyring<S> {
     /// constant-time hash comparison, then revocation, expiry and rotation. Scopes are not
     /// checked (see [`Keyring::authorize`]). On success the grant carries the key's limits.
     ///
+    /// The secret is only ever compared through its hash, in constant time. An unknown id is
+    /// answered without computing the hash; ids are public (they are shown in dashboards), so
+    /// this reveals nothing that the id itself does not.
+    ///
     /// # Errors
     /// Only when the store fails; every problem with the key is a [`Denial`].
     pub fn verify(&self, key: &str, now: u64) -> Result<Authorization, KeyError> {

@@ -11,6 +11,10 @@ impl<S: KeyStore> Keyring<S> {
     /// and `superseded_until`, the new one `predecessor`. When the old key has an expiry, the
     /// successor gets the same lifetime counted from `now`.
     ///
+    /// The successor is inserted first, then the old record is updated: two store writes, not
+    /// one transaction. Serialise rotations of the same key (an admin action) so two calls
+    /// cannot both issue a successor.
+    ///
     /// # Errors
     /// [`KeyErrorKind::NotFound`](super::KeyErrorKind::NotFound) for an unknown id,
     /// [`KeyErrorKind::InvalidState`](super::KeyErrorKind::InvalidState) when the key is
