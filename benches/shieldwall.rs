@@ -3,9 +3,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod keys;
 mod text;
 
 fn all(c: &mut Criterion) {
+    keys::bench_all(c);
     text::bench_all(c);
 }
 

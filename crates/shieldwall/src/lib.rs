@@ -8,6 +8,8 @@
 //! # Modules
 //! - [`text`]: the normalised view of untrusted text that every detector scans, with an offset
 //!   map back to the original and a report of hidden characters.
+//! - [`keys`]: API keys with a product prefix and a checksum, stored only as peppered hashes,
+//!   verified in constant time, scoped, rotated with a grace period, and found when leaked.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod keys;
 pub mod text;
 
 // The README's Rust examples run as doctests.
