@@ -59,5 +59,72 @@ pub fn run(out: &mut dyn Write) -> io::Result<Outcome> {
             escaped(&text[span.clone()])
         )?;
     }
+    keys(out)?;
     Ok(Outcome::Ok)
+}
+
+/// API keys: issue one, authorize two requests, find it leaked in a log line.
+fn keys(out: &mut dyn Write) -> io::Result<()> {
+    use shieldwall::keys::{
+        Environment, KeySpec, Keyring, MemoryStore, Pepper, Request, Scopes, scan,
+    };
+    let fail = |e: shieldwall::keys::KeyError| io::Error::other(e.to_string());
+    writeln!(
+        out,
+        "\n== API keys: checksummed, hashed at rest, scoped, easy to find when leaked =="
+    )?;
+    // A fixed demo pepper; a service keeps its own in a secret store.
+    let pepper = Pepper::new(b"shieldwall demo pepper, not for production use").map_err(fail)?;
+    let keyring = Keyring::builder()
+        .prefix("sw")
+        .build(pepper, MemoryStore::new())
+        .map_err(fail)?;
+    let scopes: Scopes = serde_json::from_str(r#"{"models": ["gpt-4o*"], "max_tokens": 1000}"#)
+        .map_err(io::Error::other)?;
+    let now = shieldwall::keys::unix_now();
+    let spec = KeySpec {
+        environment: Environment::Test,
+        scopes,
+        expires: Some(now + 86_400),
+    };
+    let issued = keyring.issue(&spec, now).map_err(fail)?;
+    let key = issued.key.expose_secret();
+    writeln!(out, "issued (shown once): {key}")?;
+    writeln!(
+        out,
+        "stored: id {} and an HMAC-SHA256 of the key, never the key",
+        issued.key.id()
+    )?;
+    for (what, model, tokens) in [
+        ("gpt-4o-mini, 500 tokens", "gpt-4o-mini", 500),
+        ("gpt-4o, 5000 tokens", "gpt-4o", 5000),
+    ] {
+        let request = Request {
+            model: Some(model),
+            max_tokens: Some(tokens),
+            ..Request::new("/v1/chat/completions")
+        };
+        let verdict = keyring.authorize(key, &request, now).map_err(fail)?;
+        match verdict.denial() {
+            None => writeln!(out, "request {what}: allowed")?,
+            Some(denial) => writeln!(out, "request {what}: denied by scope {:?}", denial.reason())?,
+        }
+    }
+    let mut typo = key.to_string();
+    typo.pop();
+    typo.push(if key.ends_with('A') { 'B' } else { 'A' });
+    writeln!(
+        out,
+        "a one-character typo fails the checksum offline: {}",
+        shieldwall::keys::check(&typo).is_err()
+    )?;
+    let log = format!("2026-11-26 12:00:01 POST /v1/chat auth=Bearer {key} status=200");
+    let found = scan(&log, "sw");
+    writeln!(
+        out,
+        "leak scan of a log line finds {} key(s), id {}",
+        found.len(),
+        issued.key.id()
+    )?;
+    Ok(())
 }

@@ -29,6 +29,9 @@ fn demo_unmasks_the_hidden_instruction() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("ignore previous instructions"), "{text}");
     assert!(text.contains("spelling \"ignore the user\""), "{text}");
+    assert!(text.contains("denied by scope \"max_tokens\""), "{text}");
+    assert!(text.contains("fails the checksum offline: true"), "{text}");
+    assert!(text.contains("leak scan of a log line finds 1 key(s)"), "{text}");
 }
 
 #[test]
