@@ -4,11 +4,13 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod keys;
+mod redact;
 mod text;
 
 fn all(c: &mut Criterion) {
     keys::bench_all(c);
     text::bench_all(c);
+    redact::bench_all(c);
 }
 
 criterion_group!(benches, all);

@@ -9,6 +9,7 @@ mod demo;
 mod jsonl;
 mod key;
 mod normalize;
+mod redact;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -31,6 +32,8 @@ enum Command {
     Normalize(normalize::Args),
     /// API keys: issue one, check a candidate offline, scan text for leaked keys.
     Key(key::Args),
+    /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
+    Redact(redact::RedactArgs),
 }
 
 /// How a subcommand ended.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
         Command::Key(args) => key::run(args, &mut out),
+        Command::Redact(args) => redact::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

@@ -10,6 +10,8 @@
 //!   map back to the original and a report of hidden characters.
 //! - [`keys`]: API keys with a product prefix and a checksum, stored only as peppered hashes,
 //!   verified in constant time, scoped, rotated with a grace period, and found when leaked.
+//! - [`redact`]: PII and secret redaction from a catalog of validated detectors, with typed
+//!   placeholders that a vault restores, and a streaming redactor.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -27,6 +29,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod keys;
+pub mod redact;
 pub mod text;
 
 // The README's Rust examples run as doctests.
