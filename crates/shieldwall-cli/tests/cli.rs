@@ -31,7 +31,10 @@ fn demo_unmasks_the_hidden_instruction() {
     assert!(text.contains("spelling \"ignore the user\""), "{text}");
     assert!(text.contains("denied by scope \"max_tokens\""), "{text}");
     assert!(text.contains("fails the checksum offline: true"), "{text}");
-    assert!(text.contains("leak scan of a log line finds 1 key(s)"), "{text}");
+    assert!(
+        text.contains("leak scan of a log line finds 1 key(s)"),
+        "{text}"
+    );
 }
 
 #[test]
