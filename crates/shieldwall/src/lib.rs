@@ -8,6 +8,8 @@
 //! # Modules
 //! - [`text`]: the normalised view of untrusted text that every detector scans, with an offset
 //!   map back to the original and a report of hidden characters.
+//! - [`limit`]: rate limits on requests and tokens: multi-limit policies per key, account and
+//!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod limit;
 pub mod text;
 
 // The README's Rust examples run as doctests.
