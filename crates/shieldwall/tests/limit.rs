@@ -283,3 +283,255 @@ fn overrides_change_quotas_at_run_time() {
     assert!(limiter.remove_override("tpm", "k").unwrap());
     assert_eq!(limiter.quota_of("tpm", "k").unwrap().rate().get(), 1000);
 }
+
+/// Against a real `redis-server`. Set `SHIELDWALL_REDIS_URL` (e.g. `redis://127.0.0.1:6390/`)
+/// and build with `--features shieldwall/redis`; the outage test also starts (and stops) a
+/// private `redis-server` of its own, found on `PATH`.
+#[cfg(feature = "redis")]
+mod redis_store {
+    use super::*;
+    use shieldwall::limit::RedisStore;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Instant;
+
+    // The skip must be visible in the test output.
+    #[allow(clippy::print_stdout)]
+    fn url() -> Option<String> {
+        match std::env::var("SHIELDWALL_REDIS_URL") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ => {
+                println!("skipping the redis test: SHIELDWALL_REDIS_URL is not set");
+                None
+            }
+        }
+    }
+
+    /// A prefix no other run shares, so tests do not see each other's buckets.
+    fn prefix(test: &str) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        format!("sw-test-{test}-{}-{nanos}", std::process::id())
+    }
+
+    fn store(url: &str, prefix: &str) -> RedisStore {
+        RedisStore::builder(url)
+            .prefix(prefix)
+            .pool_size(4)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn decisions_match_the_algorithm() {
+        let Some(url) = url() else { return };
+        let p = prefix("basic");
+        let limiter = RateLimiter::builder()
+            .limit(Limit::requests(
+                "rpm",
+                Quota::per_minute(nz(60)).with_burst(nz(5)),
+            ))
+            .limit(Limit::tokens("tpd", Quota::per_day(nz(1000))).scope("account"))
+            .store(store(&url, &p))
+            .on_store_error(FailureMode::Error)
+            .build()
+            .unwrap();
+        let req = Request::new("k").scope("account", "acme").tokens(100);
+        for left in (0..5).rev() {
+            let d = limiter.check(&req).unwrap();
+            assert_eq!((d.status, d.source), (Status::Allowed, Source::Store));
+            assert_eq!(d.limits[0].state.remaining, left);
+        }
+        let d = limiter.check(&req).unwrap();
+        assert_eq!(d.status, Status::Limited);
+        assert_eq!(d.bound.as_deref(), Some("rpm"));
+        let wait = d.retry_after.unwrap();
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        // The denied call took no tokens from the account.
+        assert_eq!(d.limits[1].state.remaining, 500);
+        let d = limiter
+            .check(&Request::new("k2").scope("account", "acme").tokens(5000))
+            .unwrap();
+        assert_eq!(d.status, Status::OverCapacity);
+        // Reserve then settle: the refund shows in the account's bucket.
+        let r = limiter
+            .reserve(&Request::new("k3").scope("account", "acme").tokens(400))
+            .unwrap();
+        assert_eq!(r.decision().limits[1].state.remaining, 100);
+        limiter.settle(r, Usage::tokens(150)).unwrap();
+        let d = limiter
+            .peek(&Request::new("k3").scope("account", "acme"))
+            .unwrap();
+        assert_eq!(d.limits[1].state.remaining, 350);
+    }
+
+    #[test]
+    fn two_instances_sharing_a_key_never_exceed_the_limit() {
+        let Some(url) = url() else { return };
+        let p = prefix("shared");
+        // 50 at once, then 100 an hour: over a few seconds at most ~50 calls pass.
+        let quota = Quota::per_hour(nz(100)).with_burst(nz(50));
+        let limiters: Vec<Arc<RateLimiter>> = (0..2)
+            .map(|_| {
+                Arc::new(
+                    RateLimiter::builder()
+                        .limit(Limit::requests("rph", quota))
+                        .store(store(&url, &p))
+                        .on_store_error(FailureMode::Error)
+                        .build()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let admitted = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let limiter = limiters[t % 2].clone();
+                let admitted = admitted.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        if limiter
+                            .check(&Request::new("shared-key"))
+                            .unwrap()
+                            .allowed()
+                        {
+                            admitted.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        let max = 50 + (100.0 * elapsed / 3600.0).ceil() as u64;
+        let got = admitted.load(Ordering::Relaxed);
+        assert!(
+            got >= 50 && got <= max,
+            "{got} admitted, expected 50..={max}"
+        );
+    }
+
+    /// A private `redis-server` on a free port, stopped by its pid when dropped.
+    struct Server {
+        child: Child,
+        port: u16,
+    }
+
+    impl Server {
+        fn start(port: u16) -> Server {
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server on PATH (the outage test starts its own)");
+            let server = Server { child, port };
+            let client = RedisStore::builder(&server.url()).build().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while client.ping().is_err() {
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            server
+        }
+
+        fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/", self.port)
+        }
+
+        fn stop(mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[test]
+    fn stopping_redis_gives_the_configured_failure_mode_and_it_reconnects() {
+        if url().is_none() {
+            return;
+        }
+        let port = free_port();
+        let server = Server::start(port);
+        let quota = Quota::per_minute(nz(60)).with_burst(nz(3));
+        let build = |mode: FailureMode, fallback: bool| {
+            let mut b = RedisStore::builder(&server.url());
+            b.pool_size(1)
+                .retry_interval(Duration::from_millis(50))
+                .io_timeout(Duration::from_millis(300));
+            if fallback {
+                b.fallback(MemoryStore::new());
+            }
+            RateLimiter::builder()
+                .limit(Limit::requests("rpm", quota))
+                .store(b.build().unwrap())
+                .on_store_error(mode)
+                .build()
+                .unwrap()
+        };
+        let closed = build(FailureMode::Closed, false);
+        let open = build(FailureMode::Open, false);
+        let error = build(FailureMode::Error, false);
+        let fallback = build(FailureMode::Closed, true);
+        let all = [&closed, &open, &error, &fallback];
+        for l in all {
+            assert_eq!(l.check(&Request::new("a")).unwrap().source, Source::Store);
+        }
+        server.stop();
+        // Twice: the first call finds the dropped connection, the second cannot connect.
+        for _ in 0..2 {
+            let d = closed.check(&Request::new("a")).unwrap();
+            assert_eq!((d.source, d.allowed()), (Source::FailClosed, false));
+            let d = open.check(&Request::new("a")).unwrap();
+            assert_eq!((d.source, d.allowed()), (Source::FailOpen, true));
+            let e = error.check(&Request::new("a")).unwrap_err();
+            assert_eq!(e.kind(), LimitErrorKind::Unavailable);
+        }
+        // The local fallback still limits: a burst of 3, then denials.
+        let sources: Vec<_> = (0..4)
+            .map(|_| {
+                let d = fallback.check(&Request::new("a")).unwrap();
+                (d.source, d.allowed())
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                (Source::Fallback, true),
+                (Source::Fallback, true),
+                (Source::Fallback, true),
+                (Source::Fallback, false)
+            ]
+        );
+        // Redis comes back on the same port: every limiter reconnects by itself.
+        let server = Server::start(port);
+        std::thread::sleep(Duration::from_millis(60));
+        for l in all {
+            let d = l.check(&Request::new("b")).unwrap();
+            assert_eq!(d.source, Source::Store, "{d:?}");
+        }
+        server.stop();
+    }
+}
