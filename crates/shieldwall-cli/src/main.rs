@@ -7,6 +7,7 @@
 
 mod demo;
 mod jsonl;
+mod limit;
 mod normalize;
 
 use std::io::{self, Write};
@@ -28,6 +29,8 @@ enum Command {
     Demo,
     /// Print the normalised view of text: hidden characters removed, look-alikes folded.
     Normalize(normalize::Args),
+    /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
+    LimitSim(limit::Args),
 }
 
 /// How a subcommand ended.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
+        Command::LimitSim(args) => limit::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {
