@@ -3,10 +3,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod limit;
 mod text;
 
 fn all(c: &mut Criterion) {
     text::bench_all(c);
+    limit::bench_all(c);
 }
 
 criterion_group!(benches, all);

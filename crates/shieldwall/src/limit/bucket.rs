@@ -19,11 +19,12 @@ use serde::{Deserialize, Serialize};
 use super::Quota;
 
 /// Whether one limit admits a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Status {
     /// The call fits.
+    #[default]
     Allowed,
     /// Not now: the call fits once the bucket has refilled (see `retry_after`).
     Limited,
@@ -47,7 +48,7 @@ pub enum Status {
 /// assert_eq!(state.remaining, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketState {
     /// Whether this bucket admits the call.
     pub status: Status,
@@ -81,6 +82,30 @@ pub(crate) struct Gcra {
     unit_ns: u64,
 }
 
+/// `a / b`, on the 64-bit path when both fit (128-bit division is a slow library call).
+#[inline]
+fn div(a: u128, b: u128) -> u128 {
+    if b == 1 {
+        a
+    } else if let (Ok(a), Ok(b)) = (u64::try_from(a), u64::try_from(b)) {
+        u128::from(a / b)
+    } else {
+        a / b
+    }
+}
+
+/// `⌈a / b⌉`, as [`div`].
+#[inline]
+fn div_ceil(a: u128, b: u128) -> u128 {
+    if b == 1 {
+        a
+    } else if let (Ok(a), Ok(b)) = (u64::try_from(a), u64::try_from(b)) {
+        u128::from(a.div_ceil(b))
+    } else {
+        a.div_ceil(b)
+    }
+}
+
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -95,10 +120,10 @@ impl Gcra {
         let period = quota.period_nanos();
         let rate = quota.rate().get();
         if unit_ns == 1 {
-            let g = quota.gcd_ns();
+            let (interval, scale) = quota.parts_ns();
             return Some(Self {
-                interval: u128::from(period / g),
-                scale: u128::from(rate / g),
+                interval: u128::from(interval),
+                scale: u128::from(scale),
                 burst: quota.burst().get(),
                 unit_ns,
             });
@@ -135,7 +160,7 @@ impl Gcra {
         if debt == 0 {
             return State::default();
         }
-        let units = debt.div_ceil(self.scale);
+        let units = div_ceil(debt, self.scale);
         let r = units * self.scale - debt;
         State {
             tat: now.saturating_add(u64::try_from(units).unwrap_or(u64::MAX)),
@@ -175,7 +200,7 @@ impl Gcra {
     }
 
     fn duration(&self, parts: u128) -> Duration {
-        let units = parts.div_ceil(self.scale);
+        let units = div_ceil(parts, self.scale);
         let ns = units.saturating_mul(u128::from(self.unit_ns));
         Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
     }
@@ -183,7 +208,7 @@ impl Gcra {
     /// What a store reports for one bucket: `debt` is the debt the bucket is left with.
     pub fn report(&self, status: Status, debt: u128, cost: u64) -> BucketState {
         let capacity = self.capacity();
-        let remaining = capacity.saturating_sub(debt) / self.interval;
+        let remaining = div(capacity.saturating_sub(debt), self.interval);
         let retry_after = match status {
             Status::Limited => {
                 let need = debt + u128::from(cost) * self.interval - capacity;

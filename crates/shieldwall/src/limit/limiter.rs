@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use smallvec::{SmallVec, smallvec};
+
 use super::decision::limit_status;
 use super::policy::KEY_SCOPE;
 use super::store::{Adjust, Cell, Source, Store};
@@ -641,8 +643,8 @@ impl RateLimiter {
         }
         let now = self.clock.now();
         let overrides = self.read_overrides();
-        let mut refunds = Vec::new();
-        let mut charges = Vec::new();
+        let mut refunds: SmallVec<[Cell<'_>; 4]> = SmallVec::new();
+        let mut charges: SmallVec<[Cell<'_>; 4]> = SmallVec::new();
         for p in &reservation.parts {
             let Some(def) = self.limits.get(p.limit as usize) else {
                 continue;
@@ -801,7 +803,7 @@ impl RateLimiter {
 
     fn run(&self, request: &Request<'_>, keep: bool) -> Result<(Decision, Vec<Part>), LimitError> {
         let overrides = self.read_overrides();
-        let mut cells = Vec::with_capacity(self.limits.len());
+        let mut cells: SmallVec<[Cell<'_>; 4]> = SmallVec::with_capacity(self.limits.len());
         for (i, def) in self.limits.iter().enumerate() {
             let key = request
                 .value(&def.scope)
@@ -816,7 +818,7 @@ impl RateLimiter {
         }
         drop(overrides);
         let now = self.clock.now();
-        let mut states = Vec::with_capacity(cells.len());
+        let mut states: SmallVec<[BucketState; 4]> = smallvec![BucketState::default(); cells.len()];
         let source = match self.store.acquire(now, &cells, &mut states) {
             Ok(source) => source,
             Err(e) => {
@@ -841,8 +843,6 @@ impl RateLimiter {
                         },
                     ),
                 };
-                states.clear();
-                states.resize(cells.len(), state);
                 let limits = self
                     .limits
                     .iter()

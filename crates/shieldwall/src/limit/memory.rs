@@ -1,7 +1,9 @@
 //! The in-process store: sharded maps of compact bucket states with a hard bound on keys.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
+use smallvec::SmallVec;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,46 +21,68 @@ pub const DEFAULT_SHARDS: usize = 64;
 /// Most limits (maps) one store keeps per shard.
 const MAX_LIMIT_INDEX: u32 = 1024;
 
-#[derive(Debug, Default)]
+/// One bucket: its scope value and state (32 bytes in the table).
+type Entry = (Box<str>, State);
+
+#[derive(Default)]
 struct Shard {
-    /// One map per limit index: scope value → state (16 bytes).
-    maps: Vec<HashMap<Box<str>, State>>,
+    /// One table per limit index: scope value → state (16 bytes). Entries are found by the
+    /// hash the store computed once for the shard choice.
+    maps: Vec<HashTable<Entry>>,
     len: usize,
     /// No bucket of this shard is full before this time (ns), so a sweep before it frees
     /// nothing.
     next_sweep: u64,
 }
 
+impl std::fmt::Debug for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Shard {
-    fn get(&self, limit: u32, key: &str) -> Option<State> {
-        self.maps.get(limit as usize)?.get(key).copied()
+    fn get(&self, limit: u32, key: &str, hash: u64) -> Option<State> {
+        self.maps
+            .get(limit as usize)?
+            .find(hash, |e| &*e.0 == key)
+            .map(|e| e.1)
     }
 
-    fn contains(&self, limit: u32, key: &str) -> bool {
-        self.maps
-            .get(limit as usize)
-            .is_some_and(|m| m.contains_key(key))
+    fn contains(&self, limit: u32, key: &str, hash: u64) -> bool {
+        self.get(limit, key, hash).is_some()
     }
 
     /// Stores `state`; a full bucket is removed instead (it equals an absent one).
-    fn put(&mut self, limit: u32, key: &str, state: State, now: u64) {
+    fn put(
+        &mut self,
+        limit: u32,
+        key: &str,
+        hash: u64,
+        state: State,
+        now: u64,
+        hasher: &RandomState,
+    ) {
         let idx = limit as usize;
         if state.tat <= now {
             if let Some(map) = self.maps.get_mut(idx) {
-                if map.remove(key).is_some() {
+                if let Ok(entry) = map.find_entry(hash, |e| &*e.0 == key) {
+                    entry.remove();
                     self.len -= 1;
                 }
             }
             return;
         }
         if self.maps.len() <= idx {
-            self.maps.resize_with(idx + 1, HashMap::new);
+            self.maps.resize_with(idx + 1, HashTable::new);
         }
         let map = &mut self.maps[idx];
-        match map.get_mut(key) {
-            Some(slot) => *slot = state,
+        match map.find_mut(hash, |e| &*e.0 == key) {
+            Some(slot) => slot.1 = state,
             None => {
-                map.insert(key.into(), state);
+                map.insert_unique(hash, (key.into(), state), |e| hash_of(hasher, limit, &e.0));
                 self.len += 1;
             }
         }
@@ -73,15 +97,15 @@ impl Shard {
         let before = self.len;
         let mut next = u64::MAX;
         for map in &mut self.maps {
-            map.retain(|_, s| {
-                let keep = s.tat > now;
+            map.retain(|e| {
+                let keep = e.1.tat > now;
                 if keep {
-                    next = next.min(s.tat);
+                    next = next.min(e.1.tat);
                 }
                 keep
             });
         }
-        self.len = self.maps.iter().map(HashMap::len).sum();
+        self.len = self.maps.iter().map(HashTable::len).sum();
         self.next_sweep = next;
         before - self.len
     }
@@ -90,11 +114,16 @@ impl Shard {
         self.maps
             .iter()
             .map(|m| {
-                m.capacity() * (size_of::<(Box<str>, State)>() + 1)
-                    + m.keys().map(|k| k.len()).sum::<usize>()
+                m.capacity() * (size_of::<Entry>() + 1) + m.iter().map(|e| e.0.len()).sum::<usize>()
             })
             .sum()
     }
+}
+
+/// The one hash of a bucket: picks the shard (bits 32 and up) and the table slot (low bits
+/// and top bits, as hashbrown uses them).
+fn hash_of(hasher: &RandomState, limit: u32, key: &str) -> u64 {
+    hasher.hash_one((limit, key))
 }
 
 /// Keeps bucket states in process: `N` shards, each a mutex over one hash map per limit, with
@@ -228,6 +257,8 @@ fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 #[derive(Clone, Copy)]
 struct Pending {
     gcra: Gcra,
+    /// Whether the bucket was stored when the batch was read.
+    present: bool,
     status: Status,
     before: u128,
     after: u128,
@@ -348,8 +379,10 @@ impl MemoryStore {
         self.shards.iter().map(|s| lock(s).bytes()).sum()
     }
 
-    fn shard_of(&self, cell: &Cell<'_>) -> usize {
-        (self.hasher.hash_one((cell.limit, cell.key)) & self.mask) as usize
+    /// The cell's hash and shard.
+    fn locate(&self, cell: &Cell<'_>) -> (u64, usize) {
+        let hash = hash_of(&self.hasher, cell.limit, cell.key);
+        (hash, ((hash >> 32) & self.mask) as usize)
     }
 
     fn check_cell(cell: &Cell<'_>) -> Result<Gcra, LimitError> {
@@ -365,24 +398,26 @@ impl MemoryStore {
     }
 
     /// Runs `f` with the shards of `cells` locked (in index order, so batches never
-    /// deadlock); `f` gets the guards and, per cell, the index of its guard.
+    /// deadlock); `f` gets the guards and, per cell, its hash and the index of its guard.
     fn locked<R>(
         &self,
         cells: &[Cell<'_>],
-        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[usize]) -> R,
+        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[(u64, usize)]) -> R,
     ) -> R {
         if let [cell] = cells {
-            let mut guard = [lock(&self.shards[self.shard_of(cell)])];
-            return f(&mut guard, &[0]);
+            let (hash, shard) = self.locate(cell);
+            let mut guard = [lock(&self.shards[shard])];
+            return f(&mut guard, &[(hash, 0)]);
         }
-        let idx: Vec<usize> = cells.iter().map(|c| self.shard_of(c)).collect();
-        let mut order = idx.clone();
+        let located: SmallVec<[(u64, usize); 8]> = cells.iter().map(|c| self.locate(c)).collect();
+        let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
-        let mut guards: Vec<_> = order.iter().map(|&i| lock(&self.shards[i])).collect();
-        let which: Vec<usize> = idx
+        let mut guards: SmallVec<[MutexGuard<'_, Shard>; 8]> =
+            order.iter().map(|&i| lock(&self.shards[i])).collect();
+        let which: SmallVec<[(u64, usize); 8]> = located
             .iter()
-            .map(|i| order.binary_search(i).unwrap_or(0))
+            .map(|&(h, s)| (h, order.binary_search(&s).unwrap_or(0)))
             .collect();
         f(&mut guards, &which)
     }
@@ -399,15 +434,17 @@ impl Store for MemoryStore {
         &self,
         now: Duration,
         cells: &[Cell<'_>],
-        out: &mut Vec<BucketState>,
+        out: &mut [BucketState],
     ) -> Result<Source, LimitError> {
-        out.clear();
+        if out.len() < cells.len() {
+            return Err(LimitError::config("output shorter than the cells".into()));
+        }
         let now = nanos(now);
-        let mut pending = Vec::with_capacity(cells.len());
+        let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
         for cell in cells {
-            let gcra = Self::check_cell(cell)?;
             pending.push(Pending {
-                gcra,
+                gcra: Self::check_cell(cell)?,
+                present: false,
                 status: Status::Allowed,
                 before: 0,
                 after: 0,
@@ -417,27 +454,21 @@ impl Store for MemoryStore {
             let mut all = true;
             for (j, cell) in cells.iter().enumerate() {
                 let p = &mut pending[j];
-                let state = guards[which[j]]
-                    .get(cell.limit, cell.key)
-                    .unwrap_or_default();
-                p.before = p.gcra.debt(state, now);
+                let (hash, g) = which[j];
+                let state = guards[g].get(cell.limit, cell.key, hash);
+                p.present = state.is_some();
+                p.before = p.gcra.debt(state.unwrap_or_default(), now);
                 (p.status, p.after) = p.gcra.take(p.before, cell.amount);
                 all &= p.status == Status::Allowed;
             }
             if all {
                 self.make_room(now, cells, &pending, guards, which)?;
-                for (j, cell) in cells.iter().enumerate() {
-                    let p = &pending[j];
-                    if p.after != p.before {
-                        let state = p.gcra.state(p.after, now);
-                        guards[which[j]].put(cell.limit, cell.key, state, now);
-                    }
-                }
+                self.write(now, cells, &pending, guards, which);
             }
             for (j, cell) in cells.iter().enumerate() {
                 let p = &pending[j];
                 let debt = if all { p.after } else { p.before };
-                out.push(p.gcra.report(p.status, debt, cell.amount));
+                out[j] = p.gcra.report(p.status, debt, cell.amount);
             }
             Ok(Source::Store)
         })
@@ -445,37 +476,31 @@ impl Store for MemoryStore {
 
     fn adjust(&self, now: Duration, cells: &[Cell<'_>], how: Adjust) -> Result<Source, LimitError> {
         let now = nanos(now);
-        let gcras = cells
-            .iter()
-            .map(Self::check_cell)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut gcras: SmallVec<[Gcra; 4]> = SmallVec::with_capacity(cells.len());
+        for cell in cells {
+            gcras.push(Self::check_cell(cell)?);
+        }
         self.locked(cells, |guards, which| {
-            let mut pending = Vec::with_capacity(cells.len());
+            let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
             for (j, cell) in cells.iter().enumerate() {
                 let g = gcras[j];
-                let state = guards[which[j]]
-                    .get(cell.limit, cell.key)
-                    .unwrap_or_default();
-                let before = g.debt(state, now);
+                let (hash, s) = which[j];
+                let state = guards[s].get(cell.limit, cell.key, hash);
+                let before = g.debt(state.unwrap_or_default(), now);
                 let after = match how {
                     Adjust::Refund => g.refund(before, cell.amount),
                     Adjust::Charge => g.charge(before, cell.amount),
                 };
                 pending.push(Pending {
                     gcra: g,
+                    present: state.is_some(),
                     status: Status::Allowed,
                     before,
                     after,
                 });
             }
             self.make_room(now, cells, &pending, guards, which)?;
-            for (j, cell) in cells.iter().enumerate() {
-                let p = &pending[j];
-                if p.after != p.before {
-                    let state = p.gcra.state(p.after, now);
-                    guards[which[j]].put(cell.limit, cell.key, state, now);
-                }
-            }
+            self.write(now, cells, &pending, guards, which);
             Ok(Source::Store)
         })
     }
@@ -488,24 +513,30 @@ impl Store for MemoryStore {
 impl MemoryStore {
     /// Makes sure the new buckets of this batch fit under the bound, sweeping full buckets
     /// out of a shard that would overflow. Fails (before anything is written) when they do
-    /// not fit.
+    /// not fit. Only a batch that adds buckets looks further than `pending`.
     fn make_room(
         &self,
         now: u64,
         cells: &[Cell<'_>],
         pending: &[Pending],
         guards: &mut [MutexGuard<'_, Shard>],
-        which: &[usize],
+        which: &[(u64, usize)],
     ) -> Result<(), LimitError> {
+        let adds = pending
+            .iter()
+            .any(|p| !p.present && p.after > 0 && p.after != p.before);
+        if !adds {
+            return Ok(());
+        }
         let new_in = |g: usize, guards: &[MutexGuard<'_, Shard>]| {
             cells
                 .iter()
                 .enumerate()
                 .filter(|&(j, c)| {
-                    which[j] == g
+                    which[j].1 == g
                         && pending[j].after > 0
                         && pending[j].after != pending[j].before
-                        && !guards[g].contains(c.limit, c.key)
+                        && !guards[g].contains(c.limit, c.key, which[j].0)
                 })
                 .count()
         };
@@ -522,6 +553,25 @@ impl MemoryStore {
             }
         }
         Ok(())
+    }
+
+    /// Writes the new states of a batch that went through.
+    fn write(
+        &self,
+        now: u64,
+        cells: &[Cell<'_>],
+        pending: &[Pending],
+        guards: &mut [MutexGuard<'_, Shard>],
+        which: &[(u64, usize)],
+    ) {
+        for (j, cell) in cells.iter().enumerate() {
+            let p = &pending[j];
+            if p.after != p.before {
+                let state = p.gcra.state(p.after, now);
+                let (hash, g) = which[j];
+                guards[g].put(cell.limit, cell.key, hash, state, now, &self.hasher);
+            }
+        }
     }
 }
 
@@ -543,7 +593,7 @@ mod tests {
     #[test]
     fn state_is_compact() {
         assert_eq!(size_of::<State>(), 16);
-        assert_eq!(size_of::<(Box<str>, State)>(), 32);
+        assert_eq!(size_of::<Entry>(), 32);
     }
 
     #[test]
@@ -553,7 +603,7 @@ mod tests {
             .shards(1)
             .build()
             .unwrap();
-        let mut out = Vec::new();
+        let mut out = [BucketState::default()];
         let t0 = Duration::ZERO;
         for k in ["a", "b", "c", "d"] {
             store.acquire(t0, &[cell(k, 2)], &mut out).unwrap();
@@ -577,7 +627,7 @@ mod tests {
     #[test]
     fn a_denied_batch_takes_nothing() {
         let store = MemoryStore::new();
-        let mut out = Vec::new();
+        let mut out = [BucketState::default(); 2];
         let one = NonZeroU64::new(1).unwrap();
         let a = cell("k", 1);
         let b = Cell {
@@ -595,7 +645,7 @@ mod tests {
         );
         // `a` still has its one unit left: the denied batch did not take it.
         assert_eq!(out[0].remaining, 1);
-        store.acquire(Duration::ZERO, &[a], &mut out).unwrap();
+        store.acquire(Duration::ZERO, &[a], &mut out[..1]).unwrap();
         assert_eq!(out[0].status, Status::Allowed);
     }
 }

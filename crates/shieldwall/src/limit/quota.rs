@@ -49,8 +49,10 @@ pub struct Quota {
     rate: NonZeroU64,
     period_ns: NonZeroU64,
     burst: NonZeroU64,
-    /// `gcd(period_ns, rate)`, computed once so the hot path never divides to find it.
-    gcd_ns: u64,
+    /// `period_ns / gcd(period_ns, rate)`: the exact cost of one unit, in parts.
+    interval_ns: u64,
+    /// `rate / gcd(period_ns, rate)`: parts per nanosecond.
+    scale_ns: u64,
 }
 
 const fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -64,17 +66,19 @@ const fn gcd(mut a: u64, mut b: u64) -> u64 {
 
 impl Quota {
     const fn with_period(rate: NonZeroU64, period_ns: NonZeroU64) -> Self {
+        let g = gcd(period_ns.get(), rate.get());
         Self {
             rate,
             period_ns,
             burst: rate,
-            gcd_ns: gcd(period_ns.get(), rate.get()),
+            interval_ns: period_ns.get() / g,
+            scale_ns: rate.get() / g,
         }
     }
 
-    /// `gcd(period in ns, rate)`.
-    pub(crate) fn gcd_ns(&self) -> u64 {
-        self.gcd_ns
+    /// The quota in nanosecond parts: `(interval, scale)`.
+    pub(crate) fn parts_ns(&self) -> (u64, u64) {
+        (self.interval_ns, self.scale_ns)
     }
 
     /// `rate` units a second; the burst is `rate`.

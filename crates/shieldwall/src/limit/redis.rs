@@ -446,9 +446,11 @@ impl Store for RedisStore {
         &self,
         now: Duration,
         cells: &[Cell<'_>],
-        out: &mut Vec<BucketState>,
+        out: &mut [BucketState],
     ) -> Result<Source, LimitError> {
-        out.clear();
+        if out.len() < cells.len() {
+            return Err(LimitError::config("output shorter than the cells".into()));
+        }
         let (gcras, reply) = match self.run("take", cells) {
             Ok(r) => r,
             Err(e) => {
@@ -469,14 +471,15 @@ impl Store for RedisStore {
             })
             .collect();
         let all = statuses.iter().all(|s| *s == Status::Allowed);
-        for (((c, g), s), r) in cells
+        for ((((c, g), s), r), o) in cells
             .iter()
             .zip(&gcras)
             .zip(&statuses)
             .zip(reply.chunks_exact(3))
+            .zip(out.iter_mut())
         {
             let debt = if all { r[2] } else { r[1] };
-            out.push(g.report(*s, u128::try_from(debt).unwrap_or(0), c.amount));
+            *o = g.report(*s, u128::try_from(debt).unwrap_or(0), c.amount);
         }
         Ok(Source::Store)
     }

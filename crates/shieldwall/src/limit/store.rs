@@ -21,7 +21,7 @@ use super::{BucketState, LimitError, Quota};
 /// let store = MemoryStore::new();
 /// let quota = Quota::per_second(NonZeroU64::new(5).unwrap());
 /// let cell = Cell { limit: 0, name: "rps", key: "sk-1", quota, amount: 2 };
-/// let mut out = Vec::new();
+/// let mut out = [Default::default()];
 /// store.acquire(Duration::ZERO, &[cell], &mut out)?;
 /// assert_eq!(out[0].remaining, 3);
 /// store.adjust(Duration::ZERO, &[Cell { amount: 1, ..cell }], Adjust::Refund)?;
@@ -109,7 +109,7 @@ mod sealed {
 /// let one = NonZeroU64::new(1).unwrap();
 /// let a = Cell { limit: 0, name: "a", key: "k", quota: Quota::per_second(one), amount: 1 };
 /// let b = Cell { limit: 1, name: "b", key: "k", quota: Quota::per_day(one), amount: 1 };
-/// let mut out = Vec::new();
+/// let mut out = [Default::default(); 2];
 /// store.acquire(Duration::ZERO, &[a, b], &mut out)?;
 /// // A second later `a` has refilled but `b` has not: neither is taken.
 /// store.acquire(Duration::from_secs(1), &[a, b], &mut out)?;
@@ -119,8 +119,8 @@ mod sealed {
 /// ```
 pub trait Store: Send + Sync + fmt::Debug + sealed::Sealed {
     /// Atomically takes `cell.amount` from every bucket if all of them admit it, else from
-    /// none. Fills `out` (cleared first) with one state per cell, in order, and says who
-    /// answered. `now` is the limiter's clock; a store with a clock of its own (Redis) uses
+    /// none. Writes one state per cell into `out` (at least as long as `cells`), in order,
+    /// and says who answered. `now` is the limiter's clock; a store with a clock of its own (Redis) uses
     /// that instead.
     ///
     /// # Errors
@@ -130,7 +130,7 @@ pub trait Store: Send + Sync + fmt::Debug + sealed::Sealed {
         &self,
         now: Duration,
         cells: &[Cell<'_>],
-        out: &mut Vec<BucketState>,
+        out: &mut [BucketState],
     ) -> Result<Source, LimitError>;
 
     /// Refunds or charges `cell.amount` on every bucket, unconditionally.
