@@ -14,7 +14,9 @@ use governor::clock::FakeRelativeClock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{RateLimiter as Governor, nanos::Nanos};
-use shieldwall::limit::{Limit, ManualClock, MemoryStore, Quota, RateLimiter, Request};
+use shieldwall::limit::{
+    FailureMode, Limit, ManualClock, MemoryStore, Quota, RateLimiter, RedisStore, Request,
+};
 use shieldwall_benches::Rng;
 
 const BIG: u32 = 1_000_000_000;
@@ -245,7 +247,44 @@ fn measure_memory() {
     black_box((&limiter, &gov));
 }
 
+/// Checks per second against a real Redis (loopback) with 1 and 4 concurrent clients, each
+/// a thread with its own connection; skipped unless `SHIELDWALL_REDIS_URL` is set.
+fn redis(c: &mut Criterion) {
+    let Ok(url) = std::env::var("SHIELDWALL_REDIS_URL") else {
+        return;
+    };
+    let mut group = c.benchmark_group("limit/redis");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    let ks = Arc::new(keys(10_000));
+    for clients in [1usize, 4] {
+        let store = RedisStore::builder(&url)
+            .prefix(&format!("sw-bench-{}", std::process::id()))
+            .pool_size(clients)
+            .build()
+            .expect("valid redis url");
+        let limiter = RateLimiter::builder()
+            .limit(Limit::requests("rps", big_quota()))
+            .store(store)
+            .on_store_error(FailureMode::Error)
+            .build()
+            .expect("valid policy");
+        group.bench_function(
+            BenchmarkId::new("check", format!("{clients}_clients")),
+            |b| {
+                b.iter_custom(|iters| {
+                    run_threads(clients, iters, &ks, |key| {
+                        limiter.check(&Request::new(key)).is_ok_and(|d| d.allowed())
+                    })
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 pub fn bench_all(c: &mut Criterion) {
+    redis(c);
     single_key(c);
     multi_limit(c);
     keyed(c);

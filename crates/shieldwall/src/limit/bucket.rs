@@ -211,7 +211,9 @@ impl Gcra {
         let remaining = div(capacity.saturating_sub(debt), self.interval);
         let retry_after = match status {
             Status::Limited => {
-                let need = debt + u128::from(cost) * self.interval - capacity;
+                let need = debt
+                    .saturating_add(u128::from(cost).saturating_mul(self.interval))
+                    .saturating_sub(capacity);
                 Some(self.duration(need))
             }
             Status::Allowed | Status::OverCapacity => None,
