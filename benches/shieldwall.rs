@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod keys;
+mod limit;
 mod redact;
 mod text;
 
@@ -11,6 +12,7 @@ fn all(c: &mut Criterion) {
     keys::bench_all(c);
     text::bench_all(c);
     redact::bench_all(c);
+    limit::bench_all(c);
 }
 
 criterion_group!(benches, all);

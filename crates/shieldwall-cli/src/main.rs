@@ -8,6 +8,7 @@
 mod demo;
 mod jsonl;
 mod key;
+mod limit;
 mod normalize;
 mod redact;
 
@@ -34,6 +35,8 @@ enum Command {
     Key(key::Args),
     /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
     Redact(redact::RedactArgs),
+    /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
+    LimitSim(limit::Args),
 }
 
 /// How a subcommand ended.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Normalize(args) => normalize::run(args, &mut out),
         Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
+        Command::LimitSim(args) => limit::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

@@ -12,6 +12,8 @@
 //!   verified in constant time, scoped, rotated with a grace period, and found when leaked.
 //! - [`redact`]: PII and secret redaction from a catalog of validated detectors, with typed
 //!   placeholders that a vault restores, and a streaming redactor.
+//! - [`limit`]: rate limits on requests and tokens: multi-limit policies per key, account and
+//!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -29,6 +31,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod keys;
+pub mod limit;
 pub mod redact;
 pub mod text;
 

@@ -3,5 +3,6 @@
 
 mod common;
 mod keys;
+mod limit;
 mod redact;
 mod text;
