@@ -30,6 +30,21 @@ fn demo_unmasks_the_hidden_instruction() {
     assert!(text.contains("ignore previous instructions"), "{text}");
     assert!(text.contains("spelling \"ignore the user\""), "{text}");
     assert!(text.contains("denied by scope \"max_tokens\""), "{text}");
+    assert!(
+        text.contains("redacted: Hi, I'm [EMAIL_1], card [PAYMENT_CARD_1]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Your new token is [ACCESS_TOKEN_2] and your card stays [PAYMENT_CARD_1]."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "restored for the user:     Sure ann.lee@corp.io! Your new token is [ACCESS_TOKEN_2]"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("request 4 (2000 tokens): 429"), "{text}");
     assert!(text.contains("fails the checksum offline: true"), "{text}");
     assert!(
         text.contains("leak scan of a log line finds 1 key(s)"),
