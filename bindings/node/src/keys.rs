@@ -23,7 +23,7 @@ trait Names {
     const TYPE: &'static str;
 }
 
-/// `T` as an argument, with its property names checked (see [`Names`]).
+/// `T` as an argument, with its property names checked against `Names::NAMES`.
 #[derive(Debug)]
 pub struct Checked<T>(T);
 
