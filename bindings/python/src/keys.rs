@@ -343,10 +343,6 @@ impl Keyring {
             .collect()
     }
 
-    fn __len__(&self) -> usize {
-        self.0.store().len()
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "Keyring(prefix={:?}, records={})",

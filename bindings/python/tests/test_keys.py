@@ -158,7 +158,8 @@ def test_life_cycle_issue_verify_rotate_revoke() -> None:
     assert (record.created, record.expires, record.revoked) == (100, 1100, None)
     assert record.scopes == {"max_tokens": 10}
     assert len(record.hash) == 64
-    assert len(keyring) == 1
+    assert len(keyring.records()) == 1
+    assert repr(keyring) == 'Keyring(prefix="acme", records=1)'
 
     assert keyring.verify(issued.key, now=150).allowed
     assert keyring.record(issued.id).last_used == 150  # type: ignore[union-attr]

@@ -315,7 +315,6 @@ class Keyring:
         """The record of key ``id``, or None."""
     def records(self) -> list[KeyRecord]:
         """Every record, ordered by id (to persist; reload with ``Keyring(..., records=...)``)."""
-    def __len__(self) -> int: ...
 
 @final
 class KeyCheck:
