@@ -271,3 +271,6 @@ export interface NormalizeOptions {
  * UTF-16 spans (`text.slice(start, end)` is the key). An invalid prefix finds nothing.
  */
 export declare function scanKeys(text: string, prefix: string): Array<KeyMatch>
+
+/** `scanKeys` on the libuv thread pool, for big texts (logs, transcripts). */
+export declare function scanKeysAsync(text: string, prefix: string): Promise<Array<KeyMatch>>

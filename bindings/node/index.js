@@ -843,3 +843,4 @@ module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize
 module.exports.normalizeAsync = nativeBinding.normalizeAsync
 module.exports.scanKeys = nativeBinding.scanKeys
+module.exports.scanKeysAsync = nativeBinding.scanKeysAsync

@@ -8,7 +8,7 @@ import { crc32 } from 'node:zlib'
 import { describe, test } from 'node:test'
 
 const require = createRequire(import.meta.url)
-const { Keyring, IssuedKey, checkKey, scanKeys } = require('../index.js')
+const { Keyring, IssuedKey, checkKey, scanKeys, scanKeysAsync } = require('../index.js')
 
 const PEPPER = Buffer.from('node-test pepper, at least 32 bytes long')
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
@@ -78,8 +78,9 @@ describe('format.jsonl vectors', () => {
 
 describe('scan.jsonl vectors', () => {
   for (const v of scanVectors) {
-    test(`line ${v.number}: ${v.name}`, () => {
+    test(`line ${v.number}: ${v.name}`, async () => {
       const found = scanKeys(v.text, v.prefix)
+      assert.deepEqual(await scanKeysAsync(v.text, v.prefix), found)
       const want = v.matches.map((m) => ({ start: utf16(v.text, m.start), end: utf16(v.text, m.end), id: m.id }))
       assert.deepEqual(
         found.map(({ start, end, id }) => ({ start, end, id })),
@@ -293,4 +294,15 @@ test('every option and request field index.d.ts declares is accepted', () => {
   const keyring = new Keyring(PEPPER, { prefix: 'sw', touchInterval: 1, records: [] })
   const issued = keyring.issue({ env: 'live', scopes: {}, expiresIn: 10, now: 0 })
   assert.ok(keyring.authorize(issued.key, { endpoint: '/x', model: 'm', maxTokens: 1, ip: '::1' }, 1).allowed)
+})
+
+test('scanKeysAsync scans a big log off the main thread', async () => {
+  const key = new Keyring(PEPPER).issue().key
+  const line = `2026-01-01 GET /v1/chat ✓ 200 user=😀 ${'x'.repeat(200)}\n`
+  const log = line.repeat(20_000) + `leaked: ${key}\n` + line.repeat(1000)
+  const [a, b] = await Promise.all([scanKeysAsync(log, 'sw'), scanKeysAsync(log, 'acme')])
+  assert.equal(a.length, 1)
+  assert.equal(log.slice(a[0].start, a[0].end), key)
+  assert.deepEqual(a, scanKeys(log, 'sw'))
+  assert.deepEqual(b, [])
 })

@@ -1,17 +1,19 @@
-//! Mirrors `shieldwall::keys`: `Keyring` (over the in-memory store), `IssuedKey`, `checkKey`
-//! and `scanKeys`.
+//! Mirrors `shieldwall::keys`: `Keyring` (over the in-memory store), `IssuedKey`, `checkKey`,
+//! `scanKeys` and `scanKeysAsync`.
 //!
 //! Scopes, records, grants and denials cross the boundary as plain objects in the core's JSON
 //! format (snake_case fields, as the CLI prints them and `testdata/keys/` uses them). Spans of
 //! `scanKeys` are UTF-16 code units (JavaScript string indices), converted by the core's
 //! `OffsetIndex`. Times are unix seconds; a missing `now` is the clock.
 
-use napi::bindgen_prelude::{Buffer, Env, FromNapiValue, Object, TypeName, ValueType};
-use napi::sys;
+use napi::bindgen_prelude::{
+    AsyncTask, Buffer, Env, FromNapiValue, Object, Status, TypeName, ValueType,
+};
+use napi::{Task, sys};
 use napi_derive::napi;
 use serde_json::Value;
 use shieldwall::keys::{self as core, Environment, KeyFormat, KeyId, KeySpec, MemoryStore};
-use shieldwall::text::{OffsetIndex, Unit};
+use shieldwall::text::{OffsetIndex, TextError, Unit};
 
 use crate::error::{self, Result};
 
@@ -433,19 +435,16 @@ pub fn check_key(candidate: String, prefix: Option<String>) -> Result<KeyCheck> 
     })
 }
 
-/// Finds every key of product prefix `prefix` with a valid checksum in `text`, in order, with
-/// UTF-16 spans (`text.slice(start, end)` is the key). An invalid prefix finds nothing.
-#[napi]
-pub fn scan_keys(text: String, prefix: String) -> Result<Vec<KeyMatch>> {
-    let found = core::scan(&text, &prefix);
+/// The keys of `prefix` in `text`, with UTF-16 spans.
+fn scan(text: &str, prefix: &str) -> std::result::Result<Vec<KeyMatch>, TextError> {
+    let found = core::scan(text, prefix);
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let index = OffsetIndex::new(&text, Unit::Utf16);
-    let offset = |byte: usize| -> Result<u32> {
-        let unit = index.from_byte(&text, byte).map_err(error::text)?;
-        // JavaScript strings are shorter than 2^32 code units.
-        Ok(u32::try_from(unit).unwrap_or(u32::MAX))
+    let index = OffsetIndex::new(text, Unit::Utf16);
+    // JavaScript strings are shorter than 2^32 code units.
+    let offset = |byte: usize| -> std::result::Result<u32, TextError> {
+        Ok(u32::try_from(index.from_byte(text, byte)?).unwrap_or(u32::MAX))
     };
     found
         .iter()
@@ -458,4 +457,41 @@ pub fn scan_keys(text: String, prefix: String) -> Result<Vec<KeyMatch>> {
             })
         })
         .collect()
+}
+
+/// Finds every key of product prefix `prefix` with a valid checksum in `text`, in order, with
+/// UTF-16 spans (`text.slice(start, end)` is the key). An invalid prefix finds nothing.
+#[napi]
+pub fn scan_keys(text: String, prefix: String) -> Result<Vec<KeyMatch>> {
+    scan(&text, &prefix).map_err(error::text)
+}
+
+/// `scanKeys` on the libuv thread pool, for big texts (logs, transcripts).
+#[napi(ts_return_type = "Promise<Array<KeyMatch>>")]
+pub fn scan_keys_async(text: String, prefix: String) -> AsyncTask<ScanKeysTask> {
+    AsyncTask::new(ScanKeysTask {
+        text: Some(text),
+        prefix,
+    })
+}
+
+/// Key scanning off the JavaScript thread.
+#[derive(Debug)]
+pub struct ScanKeysTask {
+    text: Option<String>,
+    prefix: String,
+}
+
+impl Task for ScanKeysTask {
+    type Output = std::result::Result<Vec<KeyMatch>, TextError>;
+    type JsValue = Vec<KeyMatch>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let text = self.text.take().unwrap_or_default();
+        Ok(scan(&text, &self.prefix))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Vec<KeyMatch>, Status> {
+        output.map_err(|e| error::into_status_error(&env, error::text(e)))
+    }
 }

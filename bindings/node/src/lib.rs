@@ -9,7 +9,7 @@ mod text;
 
 pub use keys::{
     Authorization, Checked, IssueOptions, IssuedKey, KeyCheck, KeyMatch, KeyRequest, Keyring,
-    KeyringOptions,
+    KeyringOptions, ScanKeysTask,
 };
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
