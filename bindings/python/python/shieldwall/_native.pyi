@@ -290,7 +290,7 @@ class Keyring:
     def authorize(
         self,
         key: str,
-        request: Mapping[str, Any] | None = None,
+        request: dict[str, Any] | None = None,
         *,
         endpoint: str | None = None,
         model: str | None = None,
