@@ -7,6 +7,8 @@
 
 mod demo;
 mod jsonl;
+mod key;
+mod limit;
 mod normalize;
 mod redact;
 
@@ -29,8 +31,12 @@ enum Command {
     Demo,
     /// Print the normalised view of text: hidden characters removed, look-alikes folded.
     Normalize(normalize::Args),
+    /// API keys: issue one, check a candidate offline, scan text for leaked keys.
+    Key(key::Args),
     /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
     Redact(redact::RedactArgs),
+    /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
+    LimitSim(limit::Args),
 }
 
 /// How a subcommand ended.
@@ -49,7 +55,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
+        Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
+        Command::LimitSim(args) => limit::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

@@ -2,5 +2,7 @@
 //! from `testdata/` (shared with the Python and Node tests).
 
 mod common;
+mod keys;
+mod limit;
 mod redact;
 mod text;

@@ -121,67 +121,90 @@ impl<'a> Engine<'a> {
     }
 
     /// The ASCII loop: eight bytes at a time where they need nothing but lowercasing, one
-    /// table lookup per byte elsewhere; pieces only where a byte is dropped.
+    /// table lookup per byte elsewhere; pieces only where a byte is dropped. Short runs (a
+    /// word between two non-ASCII words) skip the staging buffer.
     fn ascii_run(&mut self, run: &[u8]) {
         if run.is_empty() {
             return;
         }
-        let collapse = self.cfg.collapse_whitespace;
-        let lower = self.cfg.case_fold;
-        let mut buf = std::mem::take(&mut self.ascii_buf);
-        buf.clear();
-        buf.reserve(run.len());
         let mut kept_from = 0; // start of the identity run not yet given to the map
         let mut last_space = self.last_space;
-        let mut r = 0;
-        while r < run.len() {
-            // Eight bytes at once when they need nothing but lowercasing; otherwise these
-            // eight (or the tail) go byte by byte.
-            let slow_end = match run.get(r..r + 8) {
-                Some(chunk) => {
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(chunk);
-                    if let Some(y) =
-                        simple_word(u64::from_le_bytes(word), last_space, lower, collapse)
-                    {
-                        buf.extend_from_slice(&y.to_le_bytes());
-                        last_space = collapse && (y >> 56) as u8 == b' ';
-                        r += 8;
-                        continue;
-                    }
-                    r + 8
+        if run.len() < 32 {
+            for (r, &b) in run.iter().enumerate() {
+                if let Some(m) = self.ascii_byte(b, r, &mut kept_from, &mut last_space) {
+                    self.out.push(char::from(m));
                 }
-                None => run.len(),
-            };
-            for (k, &b) in run[r..slow_end].iter().enumerate() {
-                let mut m = self.ascii.map[(b & 0x7F) as usize];
-                let space = collapse && m == b' ';
-                if m >= CONTROL_BIT || (space && last_space) {
-                    let drop = if m >= CONTROL_BIT {
-                        self.report.control += 1;
-                        m &= !CONTROL_BIT;
-                        self.cfg.remove_invisible
-                    } else {
-                        true
-                    };
-                    if drop {
-                        self.map.identity(r + k - kept_from);
-                        self.map.whole(0, 1);
-                        kept_from = r + k + 1;
-                        continue;
-                    }
-                }
-                buf.push(m);
-                last_space = space;
             }
-            r = slow_end;
+        } else {
+            let collapse = self.cfg.collapse_whitespace;
+            let lower = self.cfg.case_fold;
+            let mut buf = std::mem::take(&mut self.ascii_buf);
+            buf.clear();
+            buf.reserve(run.len());
+            let mut r = 0;
+            while r < run.len() {
+                // Eight bytes at once when they need nothing but lowercasing; otherwise these
+                // eight (or the tail) go byte by byte.
+                let slow_end = match run.get(r..r + 8) {
+                    Some(chunk) => {
+                        let mut word = [0u8; 8];
+                        word.copy_from_slice(chunk);
+                        let x = u64::from_le_bytes(word);
+                        if let Some(y) = simple_word(x, last_space, lower, collapse) {
+                            buf.extend_from_slice(&y.to_le_bytes());
+                            last_space = collapse && (y >> 56) as u8 == b' ';
+                            r += 8;
+                            continue;
+                        }
+                        r + 8
+                    }
+                    None => run.len(),
+                };
+                for (k, &b) in run[r..slow_end].iter().enumerate() {
+                    if let Some(m) = self.ascii_byte(b, r + k, &mut kept_from, &mut last_space) {
+                        buf.push(m);
+                    }
+                }
+                r = slow_end;
+            }
+            // The buffer holds ASCII only, so this conversion cannot fail.
+            self.out
+                .push_str(std::str::from_utf8(&buf).unwrap_or_default());
+            self.ascii_buf = buf;
         }
         self.map.identity(run.len() - kept_from);
-        // The buffer holds ASCII only, so this conversion cannot fail.
-        self.out
-            .push_str(std::str::from_utf8(&buf).unwrap_or_default());
-        self.ascii_buf = buf;
         self.last_space = last_space;
+    }
+
+    /// One byte of an ASCII run at offset `at`: the byte to write, or `None` when it is
+    /// dropped (a control byte, or a space after a space), which closes the identity piece.
+    #[inline]
+    fn ascii_byte(
+        &mut self,
+        b: u8,
+        at: usize,
+        kept_from: &mut usize,
+        last_space: &mut bool,
+    ) -> Option<u8> {
+        let mut m = self.ascii.map[(b & 0x7F) as usize];
+        let space = self.cfg.collapse_whitespace && m == b' ';
+        if m >= CONTROL_BIT || (space && *last_space) {
+            let drop = if m >= CONTROL_BIT {
+                self.report.control += 1;
+                m &= !CONTROL_BIT;
+                self.cfg.remove_invisible
+            } else {
+                true
+            };
+            if drop {
+                self.map.identity(at - *kept_from);
+                self.map.whole(0, 1);
+                *kept_from = at + 1;
+                return None;
+            }
+        }
+        *last_space = space;
+        Some(m)
     }
 
     /// A run of words with at least one non-ASCII character, split at white space.
@@ -260,7 +283,10 @@ impl<'a> Engine<'a> {
         let mut end = text.len();
         for (i, c) in text.char_indices() {
             if c.is_ascii() {
-                // Never white space: the run was cut at ASCII white space.
+                if is_ascii_space(c as u8) {
+                    end = i;
+                    break;
+                }
                 letter(c, 0);
                 continue;
             }
@@ -298,6 +324,7 @@ impl<'a> Engine<'a> {
         let mut absorbed = false;
         let mut count = 0;
         let mut single_plain = false; // the open cluster is one plain character
+        let mut plain_from: Option<usize> = None; // start of a run of plain clusters not yet copied
         for (i, c) in word.char_indices() {
             let f = chars::flags(c);
             if self.dropped(f) {
@@ -305,13 +332,16 @@ impl<'a> Engine<'a> {
                 continue;
             }
             if f & BOUNDARY != 0 || count >= MAX_CLUSTER {
-                let src = &word[start..pending.unwrap_or(i)];
+                let end = pending.unwrap_or(i);
                 if single_plain && count == 1 && !absorbed {
-                    self.copy_plain(src);
+                    // Plain clusters are copied in one go, when the run ends.
+                    plain_from.get_or_insert(start);
                 } else {
-                    self.cluster(src, fold, absorbed);
+                    self.copy_plain(word, &mut plain_from, start);
+                    self.cluster(&word[start..end], fold, absorbed);
                 }
                 if let Some(p) = pending {
+                    self.copy_plain(word, &mut plain_from, p);
                     self.dropped_run(&word[p..i]);
                 }
                 start = i;
@@ -324,24 +354,28 @@ impl<'a> Engine<'a> {
             pending = None;
             count += 1;
         }
-        let src = &word[start..pending.unwrap_or(word.len())];
+        let end = pending.unwrap_or(word.len());
         if single_plain && count == 1 && !absorbed {
-            self.copy_plain(src);
+            plain_from.get_or_insert(start);
+            self.copy_plain(word, &mut plain_from, end);
         } else {
-            self.cluster(src, fold, absorbed);
+            self.copy_plain(word, &mut plain_from, start);
+            self.cluster(&word[start..end], fold, absorbed);
         }
         if let Some(p) = pending {
             self.dropped_run(&word[p..]);
         }
-        end
+        word.len()
     }
 
-    /// A cluster of one character that stays as it is.
+    /// Copies the pending run of plain clusters, `word[from..to]`, which stays as it is.
     #[inline]
-    fn copy_plain(&mut self, src: &str) {
-        self.out.push_str(src);
-        self.map.identity(src.len());
-        self.last_space = false;
+    fn copy_plain(&mut self, word: &str, from: &mut Option<usize>, to: usize) {
+        if let Some(from) = from.take() {
+            self.out.push_str(&word[from..to]);
+            self.map.identity(to - from);
+            self.last_space = false;
+        }
     }
 
     #[inline]
@@ -421,8 +455,10 @@ impl<'a> Engine<'a> {
         if let Some(c) = single {
             let f = chars::flags(c);
             if f & PLAIN_MASK == PLAIN && !(fold && f & CONFUSABLE != 0) {
-                // The common case: a character that stays as it is.
-                self.copy_plain(src);
+                // A character that stays as it is.
+                self.out.push(c);
+                self.map.identity(src.len());
+                self.last_space = false;
                 return;
             }
             if f & NFKC_YES != 0 || !self.cfg.nfkc {
@@ -440,7 +476,13 @@ impl<'a> Engine<'a> {
     #[inline]
     fn record(&mut self, before: usize, src: &str) {
         let produced = self.out.len() - before;
-        if produced == src.len() && self.out.as_bytes()[before..] == *src.as_bytes() {
+        let out = &self.out[before..];
+        // Byte for byte when unchanged, or when one character became one of the same length.
+        let one_for_one = || {
+            let (mut a, mut b) = (src.chars(), out.chars());
+            a.next().is_some() && b.next().is_some() && a.next().is_none() && b.next().is_none()
+        };
+        if produced == src.len() && (out == src || one_for_one()) {
             self.map.identity(produced);
         } else {
             self.map.whole(produced, src.len());

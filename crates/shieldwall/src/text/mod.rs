@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{TextError, TextErrorKind};
 pub use offsets::{OffsetMap, Piece};
-pub use units::{OffsetConverter, Unit};
+pub use units::{OffsetConverter, OffsetIndex, Unit};
 
 /// Default for [`NormalizerConfig::max_input_bytes`]: 16 MiB.
 pub const DEFAULT_MAX_INPUT: usize = 16 << 20;
@@ -309,6 +309,92 @@ impl View {
     /// Splits the view into its text, map and report.
     pub fn into_parts(self) -> (String, OffsetMap, HiddenReport) {
         (self.text, self.map, self.report)
+    }
+}
+
+/// A [`View`] whose offsets are counted in a host language's [`Unit`] (code points for Python,
+/// UTF-16 for JavaScript): what the bindings hand out. The offset indexes are built on first
+/// use and kept, so mapping many ranges of one view costs O(log n) each.
+///
+/// # Example
+/// ```
+/// use shieldwall::text::{UnitView, Unit, normalize};
+///
+/// let original = "😀 Ｉgnore";
+/// let view = UnitView::new(normalize(original)?, Unit::Utf16);
+/// assert_eq!(view.view().text(), "😀 ignore");
+/// // "ignore" is UTF-16 units 3..9 of the view and 3..9 of the original.
+/// assert_eq!(view.to_original(original, 3, 9)?, (3, 9));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct UnitView {
+    view: View,
+    unit: Unit,
+    view_index: std::sync::OnceLock<OffsetIndex>,
+    original_index: std::sync::OnceLock<OffsetIndex>,
+}
+
+impl UnitView {
+    /// Wraps `view`, counting offsets in `unit`.
+    pub fn new(view: View, unit: Unit) -> Self {
+        Self {
+            view,
+            unit,
+            view_index: std::sync::OnceLock::new(),
+            original_index: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The view.
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// The unit offsets are counted in.
+    pub fn unit(&self) -> Unit {
+        self.unit
+    }
+
+    /// The range of `original` (the text the view was made from), in units, that the view
+    /// range `start..end`, in units, stands for.
+    ///
+    /// # Errors
+    /// When the range is reversed, ends past the view, falls inside a character, or
+    /// `original` is not the text the view was made from (its length differs).
+    pub fn to_original(
+        &self,
+        original: &str,
+        start: usize,
+        end: usize,
+    ) -> Result<(usize, usize), TextError> {
+        if original.len() != self.view.map.original_len() {
+            return Err(TextError::not_a_boundary(
+                original.len(),
+                self.view.map.original_len(),
+            ));
+        }
+        let text = self.view.text();
+        let vi = self
+            .view_index
+            .get_or_init(|| OffsetIndex::new(text, self.unit));
+        if start > end {
+            return Err(TextError::out_of_range(start, end, vi.len()));
+        }
+        let range = vi.to_byte(text, start)?..vi.to_byte(text, end)?;
+        let span = self.view.to_original(range)?;
+        let oi = self
+            .original_index
+            .get_or_init(|| OffsetIndex::new(original, self.unit));
+        Ok((
+            oi.from_byte(original, span.start)?,
+            oi.from_byte(original, span.end)?,
+        ))
+    }
+
+    /// Unwraps the view.
+    pub fn into_view(self) -> View {
+        self.view
     }
 }
 
