@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use smallvec::{SmallVec, smallvec};
 
-use super::decision::limit_status;
+use super::decision::{intern, limit_status};
 use super::policy::KEY_SCOPE;
 use super::store::{Adjust, Cell, Source, Store};
 use super::{
@@ -258,7 +258,7 @@ type Overrides = Vec<HashMap<Box<str>, Quota>>;
 
 #[derive(Debug)]
 struct LimitDef {
-    name: Arc<str>,
+    name: &'static str,
     scope: Box<str>,
     unit: Unit,
     quota: Quota,
@@ -430,7 +430,7 @@ impl RateLimiterBuilder {
                 .limits
                 .iter()
                 .map(|l| LimitDef {
-                    name: l.name.as_str().into(),
+                    name: intern(&l.name),
                     scope: l.scope.as_str().into(),
                     unit: l.unit,
                     quota: l.quota,
@@ -653,7 +653,7 @@ impl RateLimiter {
             let actual = used.cost(def.unit);
             let cell = |amount| Cell {
                 limit: p.limit,
-                name: &def.name,
+                name: def.name,
                 key: &p.key,
                 quota,
                 amount,
@@ -778,7 +778,7 @@ impl RateLimiter {
     fn limit_index(&self, name: &str) -> Result<usize, LimitError> {
         self.limits
             .iter()
-            .position(|l| &*l.name == name)
+            .position(|l| l.name == name)
             .ok_or_else(|| LimitError::unknown_limit(name))
     }
 
@@ -807,10 +807,10 @@ impl RateLimiter {
         for (i, def) in self.limits.iter().enumerate() {
             let key = request
                 .value(&def.scope)
-                .ok_or_else(|| LimitError::missing_scope(&def.name, &def.scope))?;
+                .ok_or_else(|| LimitError::missing_scope(def.name, &def.scope))?;
             cells.push(Cell {
                 limit: i as u32,
-                name: &def.name,
+                name: def.name,
                 key,
                 quota: self.quota_for(overrides.as_deref(), i as u32, key, def),
                 amount: request.cost(def.unit),
@@ -847,7 +847,7 @@ impl RateLimiter {
                     .limits
                     .iter()
                     .zip(&cells)
-                    .map(|(def, c)| limit_status(&def.name, def.unit, c.quota, state))
+                    .map(|(def, c)| limit_status(def.name, def.unit, c.quota, state))
                     .collect();
                 return Ok((Decision::combine(limits, source), Vec::new()));
             }
@@ -857,7 +857,7 @@ impl RateLimiter {
             .iter()
             .zip(&cells)
             .zip(&states)
-            .map(|((def, c), s)| limit_status(&def.name, def.unit, c.quota, *s))
+            .map(|((def, c), s)| limit_status(def.name, def.unit, c.quota, *s))
             .collect();
         let decision = Decision::combine(limits, source);
         let parts = if keep && decision.allowed() {
