@@ -13,8 +13,8 @@
 //! `retry_after`) or [`Status::OverCapacity`] (the call costs more than a burst and can never
 //! pass), with remaining units and reset times for the [`headers`].
 //!
-//! Buckets live in a [`Store`]: the in-process [`MemoryStore`] (sharded, 16 bytes per bucket
-//! plus the key, a hard bound on keys) or, with the cargo feature `redis`, `RedisStore`
+//! Buckets live in a [`Store`]: the in-process [`MemoryStore`] (sharded, 32 bytes per bucket
+//! whatever the key's length, a hard bound on keys) or, with the cargo feature `redis`, `RedisStore`
 //! (one atomic script per check, the server's clock, fail-open or fail-closed). Time comes
 //! from a [`Clock`]; tests and replays use [`ManualClock`].
 //!
