@@ -535,3 +535,84 @@ mod redis_store {
         server.stop();
     }
 }
+
+mod model {
+    //! The limiter against an independent model: a token bucket that keeps its level in
+    //! exact "token × nanosecond" units and refills by `rate` per elapsed nanosecond, capped
+    //! at `burst × period`. GCRA and this bucket must agree on every decision.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Model {
+        rate: u128,
+        period: u128,
+        burst: u128,
+        level: u128,
+        at: u128,
+    }
+
+    impl Model {
+        fn check(&mut self, now: u128, cost: u128) -> (Status, u64) {
+            self.level = (self.level + (now - self.at) * self.rate).min(self.burst * self.period);
+            self.at = now;
+            if cost > self.burst {
+                return (Status::OverCapacity, (self.level / self.period) as u64);
+            }
+            if self.level >= cost * self.period {
+                self.level -= cost * self.period;
+                (Status::Allowed, (self.level / self.period) as u64)
+            } else {
+                (Status::Limited, (self.level / self.period) as u64)
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn gcra_matches_an_exact_token_bucket(
+            rate in 1u64..100_000,
+            period_ms in prop::sample::select(vec![1u64, 7, 1000, 60_000, 3_600_000]),
+            burst in 1u64..50_000,
+            steps in prop::collection::vec((any::<u64>(), any::<u64>()), 1..60),
+        ) {
+            let quota = Quota::new(nz(rate), Duration::from_millis(period_ms))
+                .unwrap()
+                .with_burst(nz(burst));
+            let clock = ManualClock::new();
+            let limiter = RateLimiter::builder()
+                .limit(Limit::tokens("t", quota))
+                .clock(clock.clone())
+                .build()
+                .unwrap();
+            let period = u128::from(period_ms) * 1_000_000;
+            let mut model = Model {
+                rate: u128::from(rate),
+                period,
+                burst: u128::from(burst),
+                level: u128::from(burst) * period,
+                at: 0,
+            };
+            // Waits of whole intervals (exact refills) or of anything up to a full refill;
+            // costs around the burst.
+            let interval_ns = (period / u128::from(rate)).max(1) as u64;
+            let refill_ns = (period * u128::from(burst) / u128::from(rate)) as u64;
+            let mut now = 0u64;
+            for (raw_dt, raw_cost) in steps {
+                let dt = if raw_dt & 1 == 1 {
+                    (raw_dt >> 1) % (burst + 1) * interval_ns
+                } else {
+                    (raw_dt >> 1) % (refill_ns + 1)
+                };
+                let cost = raw_cost % (burst + burst / 8 + 2);
+                now += dt;
+                clock.set(Duration::from_nanos(now));
+                let d = limiter.check(&Request::new("k").tokens(cost)).unwrap();
+                let (status, remaining) = model.check(u128::from(now), u128::from(cost));
+                prop_assert_eq!(d.status, status);
+                prop_assert_eq!(d.remaining, remaining);
+            }
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! What a check answers: a [`Decision`].
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,9 @@ use super::{BucketState, Quota, Source, Status, Unit};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitStatus {
-    /// The limit's name.
-    pub name: Arc<str>,
+    /// The limit's name (borrowed from the limiter's interned names, so a decision costs no
+    /// allocation or reference count per limit; owned after deserialising).
+    pub name: Cow<'static, str>,
     /// What the limit counts.
     pub unit: Unit,
     /// The quota in force (the key's override, if any).
@@ -71,7 +74,7 @@ pub struct Decision {
     /// Allowed, limited (not yet) or over capacity (never).
     pub status: Status,
     /// Name of the limit that decided (see above); `None` only when no store answered.
-    pub bound: Option<Arc<str>>,
+    pub bound: Option<Cow<'static, str>>,
     /// Capacity (burst) of the bound limit.
     pub limit: u64,
     /// Units left in the bound limit.
@@ -169,17 +172,33 @@ impl Decision {
 
 /// Builds a [`LimitStatus`].
 pub(crate) fn limit_status(
-    name: &Arc<str>,
+    name: &'static str,
     unit: Unit,
     quota: Quota,
     state: BucketState,
 ) -> LimitStatus {
     LimitStatus {
-        name: name.clone(),
+        name: Cow::Borrowed(name),
         unit,
         quota,
         state,
     }
+}
+
+/// Limit names, interned for the life of the process: a policy's names are few and at most
+/// 64 bytes each, and every limiter built with the same name shares one copy, so this holds
+/// at most the distinct names ever configured.
+static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+
+/// The interned copy of `name`.
+pub(crate) fn intern(name: &str) -> &'static str {
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(n);
+    n
 }
 
 /// Whole milliseconds, rounded up.

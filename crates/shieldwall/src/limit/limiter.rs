@@ -7,187 +7,15 @@ use std::time::Duration;
 
 use smallvec::{SmallVec, smallvec};
 
-use super::decision::limit_status;
-use super::policy::KEY_SCOPE;
+use super::decision::{intern, limit_status};
 use super::store::{Adjust, Cell, Source, Store};
 use super::{
     BucketState, Clock, Decision, FailureMode, Limit, LimitError, MemoryStore, MonotonicClock,
-    Policy, Quota, Status, Unit,
+    Policy, Quota, Request, Status, Unit, Usage,
 };
 
 /// How long a fail-closed denial asks the client to wait.
 pub const FAIL_CLOSED_RETRY: Duration = Duration::from_secs(1);
-
-/// One call to check: its API key, other scope values, and its costs.
-///
-/// # Example
-/// ```
-/// use shieldwall::limit::{Request, Unit};
-///
-/// let req = Request::new("sk-1").scope("account", "acme").scope("ip", "203.0.113.0/24").tokens(1500);
-/// assert_eq!(req.value("key"), Some("sk-1"));
-/// assert_eq!(req.value("account"), Some("acme"));
-/// assert_eq!(req.cost(Unit::Requests), 1);
-/// assert_eq!(req.cost(Unit::Tokens), 1500);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request<'a> {
-    key: &'a str,
-    scopes: Vec<(&'a str, &'a str)>,
-    requests: u64,
-    tokens: u64,
-}
-
-impl<'a> Request<'a> {
-    /// A request by API key `key` (the `"key"` scope), costing one request and no tokens.
-    ///
-    /// # Example
-    /// ```
-    /// let req = shieldwall::limit::Request::new("sk-1");
-    /// assert_eq!(req.value("key"), Some("sk-1"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn new(key: &'a str) -> Self {
-        Self {
-            key,
-            scopes: Vec::new(),
-            requests: 1,
-            tokens: 0,
-        }
-    }
-
-    /// Adds the value of another scope (an account, an IP prefix…). A later value for the same
-    /// scope replaces an earlier one.
-    ///
-    /// # Example
-    /// ```
-    /// let req = shieldwall::limit::Request::new("sk-1").scope("account", "a").scope("account", "b");
-    /// assert_eq!(req.value("account"), Some("b"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn scope(mut self, scope: &'a str, value: &'a str) -> Self {
-        if scope == KEY_SCOPE {
-            self.key = value;
-        } else if let Some(slot) = self.scopes.iter_mut().find(|(s, _)| *s == scope) {
-            slot.1 = value;
-        } else {
-            self.scopes.push((scope, value));
-        }
-        self
-    }
-
-    /// Sets the cost in requests (default 1; more for a batch call).
-    ///
-    /// # Example
-    /// ```
-    /// use shieldwall::limit::{Request, Unit};
-    /// assert_eq!(Request::new("k").requests(5).cost(Unit::Requests), 5);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn requests(mut self, n: u64) -> Self {
-        self.requests = n;
-        self
-    }
-
-    /// Sets the cost in tokens (default 0): for a reservation, the prompt's tokens plus
-    /// `max_tokens`.
-    ///
-    /// # Example
-    /// ```
-    /// use shieldwall::limit::{Request, Unit};
-    /// assert_eq!(Request::new("k").tokens(900).cost(Unit::Tokens), 900);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn tokens(mut self, n: u64) -> Self {
-        self.tokens = n;
-        self
-    }
-
-    /// The value of `scope`, if the request has one.
-    ///
-    /// # Example
-    /// ```
-    /// assert_eq!(shieldwall::limit::Request::new("k").value("account"), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn value(&self, scope: &str) -> Option<&'a str> {
-        if scope == KEY_SCOPE {
-            return Some(self.key);
-        }
-        self.scopes
-            .iter()
-            .find(|(s, _)| *s == scope)
-            .map(|&(_, v)| v)
-    }
-
-    /// The request's cost in `unit`.
-    ///
-    /// # Example
-    /// ```
-    /// use shieldwall::limit::{Request, Unit};
-    /// assert_eq!(Request::new("k").cost(Unit::Tokens), 0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn cost(&self, unit: Unit) -> u64 {
-        match unit {
-            Unit::Requests => self.requests,
-            Unit::Tokens => self.tokens,
-        }
-    }
-}
-
-/// What a call really used, to settle a [`Reservation`].
-///
-/// # Example
-/// ```
-/// use shieldwall::limit::{Unit, Usage};
-/// let used = Usage::tokens(1234);
-/// assert_eq!(used.cost(Unit::Requests), 1);
-/// assert_eq!(used.cost(Unit::Tokens), 1234);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Usage {
-    /// Requests used.
-    pub requests: u64,
-    /// Tokens used (prompt plus completion).
-    pub tokens: u64,
-}
-
-impl Usage {
-    /// One request that used `tokens` tokens.
-    ///
-    /// # Example
-    /// ```
-    /// assert_eq!(shieldwall::limit::Usage::tokens(5).requests, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn tokens(tokens: u64) -> Self {
-        Self {
-            requests: 1,
-            tokens,
-        }
-    }
-
-    /// The usage in `unit`.
-    ///
-    /// # Example
-    /// ```
-    /// use shieldwall::limit::{Unit, Usage};
-    /// assert_eq!(Usage::default().cost(Unit::Requests), 0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn cost(&self, unit: Unit) -> u64 {
-        match unit {
-            Unit::Requests => self.requests,
-            Unit::Tokens => self.tokens,
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Part {
@@ -258,7 +86,7 @@ type Overrides = Vec<HashMap<Box<str>, Quota>>;
 
 #[derive(Debug)]
 struct LimitDef {
-    name: Arc<str>,
+    name: &'static str,
     scope: Box<str>,
     unit: Unit,
     quota: Quota,
@@ -430,7 +258,7 @@ impl RateLimiterBuilder {
                 .limits
                 .iter()
                 .map(|l| LimitDef {
-                    name: l.name.as_str().into(),
+                    name: intern(&l.name),
                     scope: l.scope.as_str().into(),
                     unit: l.unit,
                     quota: l.quota,
@@ -653,7 +481,7 @@ impl RateLimiter {
             let actual = used.cost(def.unit);
             let cell = |amount| Cell {
                 limit: p.limit,
-                name: &def.name,
+                name: def.name,
                 key: &p.key,
                 quota,
                 amount,
@@ -778,7 +606,7 @@ impl RateLimiter {
     fn limit_index(&self, name: &str) -> Result<usize, LimitError> {
         self.limits
             .iter()
-            .position(|l| &*l.name == name)
+            .position(|l| l.name == name)
             .ok_or_else(|| LimitError::unknown_limit(name))
     }
 
@@ -807,10 +635,10 @@ impl RateLimiter {
         for (i, def) in self.limits.iter().enumerate() {
             let key = request
                 .value(&def.scope)
-                .ok_or_else(|| LimitError::missing_scope(&def.name, &def.scope))?;
+                .ok_or_else(|| LimitError::missing_scope(def.name, &def.scope))?;
             cells.push(Cell {
                 limit: i as u32,
-                name: &def.name,
+                name: def.name,
                 key,
                 quota: self.quota_for(overrides.as_deref(), i as u32, key, def),
                 amount: request.cost(def.unit),
@@ -847,7 +675,7 @@ impl RateLimiter {
                     .limits
                     .iter()
                     .zip(&cells)
-                    .map(|(def, c)| limit_status(&def.name, def.unit, c.quota, state))
+                    .map(|(def, c)| limit_status(def.name, def.unit, c.quota, state))
                     .collect();
                 return Ok((Decision::combine(limits, source), Vec::new()));
             }
@@ -857,7 +685,7 @@ impl RateLimiter {
             .iter()
             .zip(&cells)
             .zip(&states)
-            .map(|((def, c), s)| limit_status(&def.name, def.unit, c.quota, *s))
+            .map(|((def, c), s)| limit_status(def.name, def.unit, c.quota, *s))
             .collect();
         let decision = Decision::combine(limits, source);
         let parts = if keep && decision.allowed() {

@@ -21,13 +21,23 @@ pub const DEFAULT_SHARDS: usize = 64;
 /// Most limits (maps) one store keeps per shard.
 const MAX_LIMIT_INDEX: u32 = 1024;
 
-/// One bucket: its scope value and state (32 bytes in the table).
-type Entry = (Box<str>, State);
+/// A bucket's identity: two independent keyed 64-bit hashes of (limit, scope value). The
+/// value itself is not stored. With secret random keys, two values share an identity with
+/// probability about 2^-128 per pair, which an attacker cannot raise without the keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Id {
+    /// Picks the shard (bits 32 and up) and the table slot.
+    h1: u64,
+    h2: u64,
+}
+
+/// One bucket: identity and state, 32 bytes in the table and nothing on the heap.
+type Entry = (Id, State);
 
 #[derive(Default)]
 struct Shard {
-    /// One table per limit index: scope value → state (16 bytes). Entries are found by the
-    /// hash the store computed once for the shard choice.
+    /// One table per limit index: identity → state. Entries are found by the hash the
+    /// store computed once for the shard choice.
     maps: Vec<HashTable<Entry>>,
     len: usize,
     /// No bucket of this shard is full before this time (ns), so a sweep before it frees
@@ -44,31 +54,23 @@ impl std::fmt::Debug for Shard {
 }
 
 impl Shard {
-    fn get(&self, limit: u32, key: &str, hash: u64) -> Option<State> {
+    fn get(&self, limit: u32, id: Id) -> Option<State> {
         self.maps
             .get(limit as usize)?
-            .find(hash, |e| &*e.0 == key)
+            .find(id.h1, |e| e.0 == id)
             .map(|e| e.1)
     }
 
-    fn contains(&self, limit: u32, key: &str, hash: u64) -> bool {
-        self.get(limit, key, hash).is_some()
+    fn contains(&self, limit: u32, id: Id) -> bool {
+        self.get(limit, id).is_some()
     }
 
     /// Stores `state`; a full bucket is removed instead (it equals an absent one).
-    fn put(
-        &mut self,
-        limit: u32,
-        key: &str,
-        hash: u64,
-        state: State,
-        now: u64,
-        hasher: &RandomState,
-    ) {
+    fn put(&mut self, limit: u32, id: Id, state: State, now: u64) {
         let idx = limit as usize;
         if state.tat <= now {
             if let Some(map) = self.maps.get_mut(idx) {
-                if let Ok(entry) = map.find_entry(hash, |e| &*e.0 == key) {
+                if let Ok(entry) = map.find_entry(id.h1, |e| e.0 == id) {
                     entry.remove();
                     self.len -= 1;
                 }
@@ -79,10 +81,10 @@ impl Shard {
             self.maps.resize_with(idx + 1, HashTable::new);
         }
         let map = &mut self.maps[idx];
-        match map.find_mut(hash, |e| &*e.0 == key) {
+        match map.find_mut(id.h1, |e| e.0 == id) {
             Some(slot) => slot.1 = state,
             None => {
-                map.insert_unique(hash, (key.into(), state), |e| hash_of(hasher, limit, &e.0));
+                map.insert_unique(id.h1, (id, state), |e| e.0.h1);
                 self.len += 1;
             }
         }
@@ -113,21 +115,16 @@ impl Shard {
     fn bytes(&self) -> usize {
         self.maps
             .iter()
-            .map(|m| {
-                m.capacity() * (size_of::<Entry>() + 1) + m.iter().map(|e| e.0.len()).sum::<usize>()
-            })
+            .map(|m| m.capacity() * (size_of::<Entry>() + 1))
             .sum()
     }
 }
 
-/// The one hash of a bucket: picks the shard (bits 32 and up) and the table slot (low bits
-/// and top bits, as hashbrown uses them).
-fn hash_of(hasher: &RandomState, limit: u32, key: &str) -> u64 {
-    hasher.hash_one((limit, key))
-}
-
-/// Keeps bucket states in process: `N` shards, each a mutex over one hash map per limit, with
-/// 16 bytes of state per bucket plus the key.
+/// Keeps bucket states in process: `N` shards, each a mutex over one hash table per limit,
+/// with 32 bytes per bucket (16 of state, 16 of identity) and nothing else: the scope value
+/// is identified by two independently keyed 64-bit hashes (collision odds about 2^-128 per
+/// pair, not steerable without the process's random keys) and is not stored, so a bucket
+/// costs 33 bytes of table slot whatever the length of the key.
 ///
 /// **Bounded memory.** The store holds at most [`MemoryStoreBuilder::max_keys`] buckets. A
 /// full bucket is never stored (it equals an absent one), and when a shard is at its bound,
@@ -155,7 +152,8 @@ pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
     per_shard: usize,
-    hasher: RandomState,
+    /// Two independently keyed hashers for [`Id`].
+    hashers: (RandomState, RandomState),
 }
 
 /// Builds a [`MemoryStore`]. Setters take `&mut self`; a builder can be reused.
@@ -242,7 +240,7 @@ impl MemoryStoreBuilder {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             mask: shards as u64 - 1,
             per_shard: self.max_keys / shards,
-            hasher: RandomState::new(),
+            hashers: (RandomState::new(), RandomState::new()),
         })
     }
 }
@@ -366,8 +364,8 @@ impl MemoryStore {
         self.shards.iter().map(|s| lock(s).sweep(now)).sum()
     }
 
-    /// Approximate heap bytes held: map slots (key pointer, state, control byte) plus key
-    /// bytes.
+    /// Heap bytes held by the tables: every slot (identity, state and control byte), used
+    /// or not.
     ///
     /// # Example
     /// ```
@@ -379,10 +377,13 @@ impl MemoryStore {
         self.shards.iter().map(|s| lock(s).bytes()).sum()
     }
 
-    /// The cell's hash and shard.
-    fn locate(&self, cell: &Cell<'_>) -> (u64, usize) {
-        let hash = hash_of(&self.hasher, cell.limit, cell.key);
-        (hash, ((hash >> 32) & self.mask) as usize)
+    /// The cell's identity and shard.
+    fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
+        let id = Id {
+            h1: self.hashers.0.hash_one((cell.limit, cell.key)),
+            h2: self.hashers.1.hash_one((cell.limit, cell.key)),
+        };
+        (id, ((id.h1 >> 32) & self.mask) as usize)
     }
 
     fn check_cell(cell: &Cell<'_>) -> Result<Gcra, LimitError> {
@@ -398,24 +399,24 @@ impl MemoryStore {
     }
 
     /// Runs `f` with the shards of `cells` locked (in index order, so batches never
-    /// deadlock); `f` gets the guards and, per cell, its hash and the index of its guard.
+    /// deadlock); `f` gets the guards and, per cell, its identity and the index of its guard.
     fn locked<R>(
         &self,
         cells: &[Cell<'_>],
-        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[(u64, usize)]) -> R,
+        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[(Id, usize)]) -> R,
     ) -> R {
         if let [cell] = cells {
-            let (hash, shard) = self.locate(cell);
+            let (id, shard) = self.locate(cell);
             let mut guard = [lock(&self.shards[shard])];
-            return f(&mut guard, &[(hash, 0)]);
+            return f(&mut guard, &[(id, 0)]);
         }
-        let located: SmallVec<[(u64, usize); 8]> = cells.iter().map(|c| self.locate(c)).collect();
+        let located: SmallVec<[(Id, usize); 8]> = cells.iter().map(|c| self.locate(c)).collect();
         let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
         let mut guards: SmallVec<[MutexGuard<'_, Shard>; 8]> =
             order.iter().map(|&i| lock(&self.shards[i])).collect();
-        let which: SmallVec<[(u64, usize); 8]> = located
+        let which: SmallVec<[(Id, usize); 8]> = located
             .iter()
             .map(|&(h, s)| (h, order.binary_search(&s).unwrap_or(0)))
             .collect();
@@ -454,8 +455,8 @@ impl Store for MemoryStore {
             let mut all = true;
             for (j, cell) in cells.iter().enumerate() {
                 let p = &mut pending[j];
-                let (hash, g) = which[j];
-                let state = guards[g].get(cell.limit, cell.key, hash);
+                let (id, g) = which[j];
+                let state = guards[g].get(cell.limit, id);
                 p.present = state.is_some();
                 p.before = p.gcra.debt(state.unwrap_or_default(), now);
                 (p.status, p.after) = p.gcra.take(p.before, cell.amount);
@@ -484,8 +485,8 @@ impl Store for MemoryStore {
             let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
             for (j, cell) in cells.iter().enumerate() {
                 let g = gcras[j];
-                let (hash, s) = which[j];
-                let state = guards[s].get(cell.limit, cell.key, hash);
+                let (id, s) = which[j];
+                let state = guards[s].get(cell.limit, id);
                 let before = g.debt(state.unwrap_or_default(), now);
                 let after = match how {
                     Adjust::Refund => g.refund(before, cell.amount),
@@ -520,7 +521,7 @@ impl MemoryStore {
         cells: &[Cell<'_>],
         pending: &[Pending],
         guards: &mut [MutexGuard<'_, Shard>],
-        which: &[(u64, usize)],
+        which: &[(Id, usize)],
     ) -> Result<(), LimitError> {
         let adds = pending
             .iter()
@@ -536,7 +537,7 @@ impl MemoryStore {
                     which[j].1 == g
                         && pending[j].after > 0
                         && pending[j].after != pending[j].before
-                        && !guards[g].contains(c.limit, c.key, which[j].0)
+                        && !guards[g].contains(c.limit, which[j].0)
                 })
                 .count()
         };
@@ -562,14 +563,14 @@ impl MemoryStore {
         cells: &[Cell<'_>],
         pending: &[Pending],
         guards: &mut [MutexGuard<'_, Shard>],
-        which: &[(u64, usize)],
+        which: &[(Id, usize)],
     ) {
         for (j, cell) in cells.iter().enumerate() {
             let p = &pending[j];
             if p.after != p.before {
                 let state = p.gcra.state(p.after, now);
-                let (hash, g) = which[j];
-                guards[g].put(cell.limit, cell.key, hash, state, now, &self.hasher);
+                let (id, g) = which[j];
+                guards[g].put(cell.limit, id, state, now);
             }
         }
     }
