@@ -376,6 +376,10 @@ tok("pulumi_access_token", "pul-", HEX, 40, ctx="PULUMI_ACCESS_TOKEN={}")
 tok("supabase_access_token", "sbp_", HEX, 40, ctx="SUPABASE_ACCESS_TOKEN={}")
 pscale = "pscale_tkn_" + rnd(AN, 43)
 both("planetscale_token", f"PLANETSCALE_TOKEN={pscale}", pscale, "pscale_tkn_" + rnd(AN, 12), "too short")
+# Shieldwall's own key format: generated with keys::KeyFormat (the checksum is not
+# recomputed here); the false example changes one character, which breaks the checksum.
+swk = "acme_live_oRPUZbZmC6AK_ZNQsvXX0ugyD29J7ExwfTHuZ3IiHgst40iVwmM"
+both("shieldwall_api_key", f"SHIELDWALL_KEY={swk}", swk, "SHIELDWALL_KEY=" + swk[:-1] + "N", "bad checksum")
 oa = "sk-proj-" + rnd(AN + "_-", 156)
 both("openai_api_key", f"OPENAI_API_KEY={oa}", oa, "OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxx", "placeholder")
 an = "sk-ant-api03-" + rnd(AN + "_-", 93) + "AA"

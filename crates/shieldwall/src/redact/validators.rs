@@ -36,6 +36,7 @@ pub(crate) enum Validator {
     Phone,
     Date,
     HasDigit,
+    ShieldwallKey,
 }
 
 impl Validator {
@@ -71,6 +72,7 @@ impl Validator {
         ("phone", Validator::Phone),
         ("date", Validator::Date),
         ("has_digit", Validator::HasDigit),
+        ("shieldwall_key", Validator::ShieldwallKey),
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<Validator> {
@@ -121,6 +123,7 @@ impl Validator {
                 (7..=15).contains(&n)
             }
             Validator::Date => date(value),
+            Validator::ShieldwallKey => crate::keys::check(value).is_ok(),
             Validator::HasDigit => value.bytes().filter(u8::is_ascii_digit).count() >= 2,
         }
     }
