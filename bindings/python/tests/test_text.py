@@ -168,9 +168,13 @@ def test_package_surface() -> None:
     assert shieldwall.__version__.count(".") == 2
     assert sorted(shieldwall.__all__) == sorted(
         [
+            "Decision",
             "HiddenReport",
+            "LimitError",
             "NormalizedText",
             "Normalizer",
+            "RateLimiter",
+            "Reservation",
             "ShieldwallError",
             "TextError",
             "__version__",
@@ -182,7 +186,7 @@ def test_package_surface() -> None:
 
 def test_package_docstring_example_runs() -> None:
     result = doctest.testmod(shieldwall)
-    assert result.attempted >= 3
+    assert result.attempted >= 7
     assert result.failed == 0
 
 

@@ -11,12 +11,30 @@ reports what was hidden::
     >>> start = view.text.index("ignore")
     >>> view.to_original(start, start + len("ignore"))
     (7, 14)
+
+The rate limiter checks each call against several limits at once (requests and tokens, per
+key and per account), in process or shared through Redis::
+
+    >>> limiter = shieldwall.RateLimiter({"limits": [
+    ...     {"name": "rpm", "quota": {"rate": 60, "period": "1m"}},
+    ...     {"name": "tpm", "unit": "tokens", "quota": {"rate": 90000, "period": "1m"}},
+    ... ]}, clock="manual")
+    >>> reservation = limiter.reserve("sk-1", tokens=2000)
+    >>> reservation.decision.allowed
+    True
+    >>> limiter.settle(reservation, tokens=1550)
+    >>> limiter.peek("sk-1").headers()["x-ratelimit-remaining-tokens"]
+    '88450'
 """
 
 from shieldwall._native import (
+    Decision,
     HiddenReport,
+    LimitError,
     NormalizedText,
     Normalizer,
+    RateLimiter,
+    Reservation,
     ShieldwallError,
     TextError,
     __version__,
@@ -24,9 +42,13 @@ from shieldwall._native import (
 )
 
 __all__ = [
+    "Decision",
     "HiddenReport",
+    "LimitError",
     "NormalizedText",
     "Normalizer",
+    "RateLimiter",
+    "Reservation",
     "ShieldwallError",
     "TextError",
     "__version__",
