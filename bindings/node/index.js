@@ -835,7 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Decision = nativeBinding.Decision
 module.exports.NormalizedText = nativeBinding.NormalizedText
 module.exports.Normalizer = nativeBinding.Normalizer
+module.exports.RateLimiter = nativeBinding.RateLimiter
+module.exports.Reservation = nativeBinding.Reservation
 module.exports.normalize = nativeBinding.normalize
 module.exports.normalizeAsync = nativeBinding.normalizeAsync

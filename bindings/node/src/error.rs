@@ -1,11 +1,14 @@
 //! The one place core errors become JavaScript errors.
 //!
 //! Every error thrown (or rejected) for bad input carries a stable `code` that JavaScript can
-//! branch on: `ERR_INPUT_TOO_LARGE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_CONFIG`. napi-rs sets
+//! branch on: `ERR_INPUT_TOO_LARGE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_CONFIG` (text layer);
+//! `ERR_LIMIT_CONFIG`, `ERR_LIMIT_MISSING_SCOPE`, `ERR_LIMIT_UNKNOWN_LIMIT`,
+//! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` (rate limiter). napi-rs sets
 //! `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
+use shieldwall::limit::{LimitError, LimitErrorKind};
 use shieldwall::text::{TextError, TextErrorKind};
 
 /// The `code` of an error thrown to JavaScript.
@@ -17,6 +20,18 @@ pub enum Code {
     OutOfRange,
     /// An option value is out of its allowed range.
     InvalidConfig,
+    /// A rate-limiter policy, quota or option is invalid.
+    LimitConfig,
+    /// A call lacks a scope (account, ip…) that the limiter's policy uses.
+    LimitMissingScope,
+    /// An override names a limit that is not in the policy.
+    LimitUnknownLimit,
+    /// The in-process store holds its maximum of keys and none is idle.
+    LimitStoreFull,
+    /// The shared store (Redis) cannot be reached (failure mode `"error"`).
+    LimitUnavailable,
+    /// A reservation was settled or cancelled twice.
+    LimitSettled,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -27,6 +42,12 @@ impl AsRef<str> for Code {
             Code::InputTooLarge => "ERR_INPUT_TOO_LARGE",
             Code::OutOfRange => "ERR_OUT_OF_RANGE",
             Code::InvalidConfig => "ERR_INVALID_CONFIG",
+            Code::LimitConfig => "ERR_LIMIT_CONFIG",
+            Code::LimitMissingScope => "ERR_LIMIT_MISSING_SCOPE",
+            Code::LimitUnknownLimit => "ERR_LIMIT_UNKNOWN_LIMIT",
+            Code::LimitStoreFull => "ERR_LIMIT_STORE_FULL",
+            Code::LimitUnavailable => "ERR_LIMIT_UNAVAILABLE",
+            Code::LimitSettled => "ERR_LIMIT_SETTLED",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -44,6 +65,32 @@ pub fn text(err: TextError) -> Error<Code> {
         _ => Code::Other,
     };
     Error::new(code, err.to_string())
+}
+
+/// Maps a rate-limiter error to a JavaScript error with its code.
+pub fn limit(err: LimitError) -> Error<Code> {
+    let code = match err.kind() {
+        LimitErrorKind::InvalidConfig => Code::LimitConfig,
+        LimitErrorKind::MissingScope => Code::LimitMissingScope,
+        LimitErrorKind::UnknownLimit => Code::LimitUnknownLimit,
+        LimitErrorKind::StoreFull => Code::LimitStoreFull,
+        LimitErrorKind::Unavailable => Code::LimitUnavailable,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
+/// A limiter option or argument the core cannot take (an unknown mode, a negative cost).
+pub fn limit_config(message: String) -> Error<Code> {
+    Error::new(Code::LimitConfig, message)
+}
+
+/// A reservation settled (or cancelled) a second time.
+pub fn already_settled() -> Error<Code> {
+    Error::new(
+        Code::LimitSettled,
+        "the reservation is already settled".to_owned(),
+    )
 }
 
 /// An error with a [`Code`], as a plain [`napi::Error`] that keeps the code: for the paths

@@ -4,8 +4,13 @@
 //! (`error.rs`). `index.d.ts` is generated from the `///` docs here and committed.
 
 mod error;
+mod limit;
 mod text;
 
+pub use limit::{
+    CheckOptions, CheckTask, Decision, RateLimiter, RateLimiterOptions, Reservation, ReserveTask,
+    SettleTask,
+};
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
 };
