@@ -171,12 +171,26 @@ pub struct RateLimiter {
 /// The scope values of a call other than its key, owned (the core's `Request` borrows them).
 type Scopes = HashMap<String, String>;
 
-fn request<'a>(key: &'a str, scopes: &'a Scopes, tokens: u64, requests: u64) -> core::Request<'a> {
-    scopes
+/// A cost or duration from Python: a negative one is an `invalid_config` `LimitError`.
+fn count(name: &str, value: i64) -> Result<u64> {
+    u64::try_from(value).map_err(|_| {
+        error::limit_config(format!(
+            "{name} must be a non-negative integer, got {value}"
+        ))
+    })
+}
+
+fn request<'a>(
+    key: &'a str,
+    scopes: &'a Scopes,
+    tokens: i64,
+    requests: i64,
+) -> Result<core::Request<'a>> {
+    Ok(scopes
         .iter()
         .fold(core::Request::new(key), |r, (s, v)| r.scope(s, v))
-        .tokens(tokens)
-        .requests(requests)
+        .tokens(count("tokens", tokens)?)
+        .requests(count("requests", requests)?))
 }
 
 #[pymethods]
@@ -240,13 +254,14 @@ impl RateLimiter {
         &self,
         py: Python<'_>,
         key: &Bound<'_, PyString>,
-        tokens: u64,
-        requests: u64,
+        tokens: i64,
+        requests: i64,
         scopes: Option<Scopes>,
     ) -> Result<Decision> {
         let key = key.to_str()?;
         let scopes = scopes.unwrap_or_default();
-        let d = py.detach(|| self.inner.check(&request(key, &scopes, tokens, requests)))?;
+        let req = request(key, &scopes, tokens, requests)?;
+        let d = py.detach(|| self.inner.check(&req))?;
         Ok(Decision(d))
     }
 
@@ -256,13 +271,14 @@ impl RateLimiter {
         &self,
         py: Python<'_>,
         key: &Bound<'_, PyString>,
-        tokens: u64,
-        requests: u64,
+        tokens: i64,
+        requests: i64,
         scopes: Option<Scopes>,
     ) -> Result<Reservation> {
         let key = key.to_str()?;
         let scopes = scopes.unwrap_or_default();
-        let r = py.detach(|| self.inner.reserve(&request(key, &scopes, tokens, requests)))?;
+        let req = request(key, &scopes, tokens, requests)?;
+        let r = py.detach(|| self.inner.reserve(&req))?;
         Ok(Reservation {
             decision: r.decision().clone(),
             inner: Mutex::new(Some(r)),
@@ -279,7 +295,8 @@ impl RateLimiter {
     ) -> Result<Decision> {
         let key = key.to_str()?;
         let scopes = scopes.unwrap_or_default();
-        let d = py.detach(|| self.inner.peek(&request(key, &scopes, 0, 1)))?;
+        let req = request(key, &scopes, 0, 1)?;
+        let d = py.detach(|| self.inner.peek(&req))?;
         Ok(Decision(d))
     }
 
@@ -289,11 +306,15 @@ impl RateLimiter {
         &self,
         py: Python<'_>,
         reservation: &Reservation,
-        tokens: u64,
-        requests: u64,
+        tokens: i64,
+        requests: i64,
     ) -> Result<()> {
+        let usage = Usage {
+            tokens: count("tokens", tokens)?,
+            requests: count("requests", requests)?,
+        };
         let r = reservation.take()?;
-        py.detach(|| self.inner.settle(r, Usage { requests, tokens }))?;
+        py.detach(|| self.inner.settle(r, usage))?;
         Ok(())
     }
 
@@ -317,11 +338,11 @@ impl RateLimiter {
     }
 
     /// Moves the manual clock forward by `ms` milliseconds (only with `clock="manual"`).
-    fn advance(&self, ms: u64) -> Result<()> {
+    fn advance(&self, ms: i64) -> Result<()> {
         let clock = self.clock.as_ref().ok_or_else(|| {
             error::limit_config("advance() needs a limiter built with clock=\"manual\"".to_owned())
         })?;
-        clock.advance(std::time::Duration::from_millis(ms));
+        clock.advance(std::time::Duration::from_millis(count("ms", ms)?));
         Ok(())
     }
 

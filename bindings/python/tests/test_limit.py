@@ -153,8 +153,13 @@ def test_errors_are_shieldwall_errors() -> None:
     with pytest.raises(LimitError) as info:
         limiter.advance(10)
     assert info.value.kind == "invalid_config"
-    with pytest.raises(OverflowError):
+    with pytest.raises(LimitError, match="tokens must be a non-negative integer, got -1") as info:
         limiter.check("k", tokens=-1, scopes={"account": "acme"})
+    assert info.value.kind == "invalid_config"
+    reservation = limiter.reserve("k2", scopes={"account": "acme"})
+    with pytest.raises(LimitError, match="requests must be"):
+        limiter.settle(reservation, 0, requests=-2)
+    assert not reservation.settled
 
 
 def test_decision_fields_and_headers() -> None:

@@ -232,7 +232,7 @@ class RateLimiter:
         ``scopes``) and, when every limit admits it, counts it in all of them.
 
         Raises ``LimitError`` (kind ``"missing_scope"``) when the policy uses a scope the call
-        lacks.
+        lacks, and (kind ``"invalid_config"``) for a negative cost.
         """
     def reserve(
         self,
