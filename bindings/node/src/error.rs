@@ -4,12 +4,14 @@
 //! branch on: `ERR_INPUT_TOO_LARGE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_CONFIG` for the text
 //! layer and options; `ERR_KEY_FORMAT`, `ERR_KEY_CHECKSUM`, `ERR_KEY_CONFIG`,
 //! `ERR_KEY_NOT_FOUND`, `ERR_KEY_EXISTS`, `ERR_KEY_STATE`, `ERR_KEY_RANDOM`, `ERR_KEY_STORE`
-//! for API keys. napi-rs sets `err.code` from the error's status, so the status here is our
-//! own [`Code`].
+//! for API keys; `ERR_LIMIT_CONFIG`, `ERR_LIMIT_MISSING_SCOPE`, `ERR_LIMIT_UNKNOWN_LIMIT`,
+//! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter.
+//! napi-rs sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
 use shieldwall::keys::{KeyError, KeyErrorKind};
+use shieldwall::limit::{LimitError, LimitErrorKind};
 use shieldwall::text::{TextError, TextErrorKind};
 
 /// The `code` of an error thrown to JavaScript.
@@ -37,6 +39,18 @@ pub enum Code {
     KeyRandom,
     /// The key store failed.
     KeyStore,
+    /// A rate-limiter policy, quota or option is invalid.
+    LimitConfig,
+    /// A call lacks a scope (account, ip…) that the limiter's policy uses.
+    LimitMissingScope,
+    /// An override names a limit that is not in the policy.
+    LimitUnknownLimit,
+    /// The in-process store holds its maximum of keys and none is idle.
+    LimitStoreFull,
+    /// The shared store (Redis) cannot be reached (failure mode `"error"`).
+    LimitUnavailable,
+    /// A reservation was settled or cancelled twice.
+    LimitSettled,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -55,6 +69,12 @@ impl AsRef<str> for Code {
             Code::KeyState => "ERR_KEY_STATE",
             Code::KeyRandom => "ERR_KEY_RANDOM",
             Code::KeyStore => "ERR_KEY_STORE",
+            Code::LimitConfig => "ERR_LIMIT_CONFIG",
+            Code::LimitMissingScope => "ERR_LIMIT_MISSING_SCOPE",
+            Code::LimitUnknownLimit => "ERR_LIMIT_UNKNOWN_LIMIT",
+            Code::LimitStoreFull => "ERR_LIMIT_STORE_FULL",
+            Code::LimitUnavailable => "ERR_LIMIT_UNAVAILABLE",
+            Code::LimitSettled => "ERR_LIMIT_SETTLED",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -90,6 +110,19 @@ pub fn key(err: KeyError) -> Error<Code> {
     Error::new(code, err.to_string())
 }
 
+/// Maps a rate-limiter error to a JavaScript error with its code.
+pub fn limit(err: LimitError) -> Error<Code> {
+    let code = match err.kind() {
+        LimitErrorKind::InvalidConfig => Code::LimitConfig,
+        LimitErrorKind::MissingScope => Code::LimitMissingScope,
+        LimitErrorKind::UnknownLimit => Code::LimitUnknownLimit,
+        LimitErrorKind::StoreFull => Code::LimitStoreFull,
+        LimitErrorKind::Unavailable => Code::LimitUnavailable,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
 /// Scopes or a record that the core's JSON format rejects.
 pub fn key_config(what: &str, err: &serde_json::Error) -> Error<Code> {
     Error::new(Code::KeyConfig, format!("{what}: {err}"))
@@ -100,6 +133,19 @@ pub fn invalid_ip(ip: &str) -> Error<Code> {
     Error::new(
         Code::InvalidConfig,
         format!("ip {ip:?} is not an ipv4 or ipv6 address"),
+    )
+}
+
+/// A limiter option or argument the core cannot take (an unknown mode, a negative cost).
+pub fn limit_config(message: String) -> Error<Code> {
+    Error::new(Code::LimitConfig, message)
+}
+
+/// A reservation settled (or cancelled) a second time.
+pub fn already_settled() -> Error<Code> {
+    Error::new(
+        Code::LimitSettled,
+        "the reservation is already settled".to_owned(),
     )
 }
 

@@ -5,11 +5,16 @@
 
 mod error;
 mod keys;
+mod limit;
 mod text;
 
 pub use keys::{
     Authorization, Checked, IssueOptions, IssuedKey, KeyCheck, KeyMatch, KeyRequest, Keyring,
     KeyringOptions, ScanKeysTask,
+};
+pub use limit::{
+    CheckOptions, CheckTask, Decision, RateLimiter, RateLimiterOptions, Reservation, ReserveTask,
+    SettleTask,
 };
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,

@@ -2,13 +2,15 @@
 //!
 //! `ShieldwallError(ValueError)` is the base of every error the package raises for bad input;
 //! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
-//! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`). The
-//! instance carries `kind`, the core error kind in snake case, for callers that branch on it
-//! (and `ApiKeyError` the `part` of a key that is wrong).
+//! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`;
+//! `LimitError` for `shieldwall::limit`). The instance carries `kind`, the core error kind in
+//! snake case, for callers that branch on it (and `ApiKeyError` the `part` of a key that is
+//! wrong).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use shieldwall::keys::{self, KeyErrorKind};
+use shieldwall::limit::{self, LimitErrorKind};
 use shieldwall::text::{self, TextErrorKind};
 
 pyo3::create_exception!(
@@ -31,6 +33,25 @@ pyo3::create_exception!(
     ShieldwallError,
     "An error from the API key layer. `kind` is \"malformed\", \"checksum\", \"invalid_config\", \"not_found\", \"already_exists\", \"invalid_state\", \"random\" or \"store\"; `part` names the part of a key that is wrong (or is None)."
 );
+
+pyo3::create_exception!(
+    shieldwall,
+    LimitError,
+    ShieldwallError,
+    "An error from the rate limiter. `kind` is \"invalid_config\", \"missing_scope\", \"unknown_limit\", \"store_full\", \"unavailable\" or \"already_settled\"."
+);
+
+/// The snake-case name of a limit error kind (the names the test vectors use).
+fn limit_kind(kind: LimitErrorKind) -> &'static str {
+    match kind {
+        LimitErrorKind::InvalidConfig => "invalid_config",
+        LimitErrorKind::MissingScope => "missing_scope",
+        LimitErrorKind::UnknownLimit => "unknown_limit",
+        LimitErrorKind::StoreFull => "store_full",
+        LimitErrorKind::Unavailable => "unavailable",
+        _ => "other",
+    }
+}
 
 /// The snake-case name of a text error kind (the names the test vectors use).
 fn text_kind(kind: TextErrorKind) -> &'static str {
@@ -65,9 +86,14 @@ impl From<text::TextError> for Error {
     }
 }
 
-/// A `TextError` with its message and `kind`.
-fn text_error(message: String, kind: &'static str) -> Error {
-    let py_err = TextError::new_err(message);
+impl From<limit::LimitError> for Error {
+    fn from(err: limit::LimitError) -> Self {
+        limit_error(err.to_string(), limit_kind(err.kind()))
+    }
+}
+
+/// `err` with the attribute `kind` set.
+fn with_kind(py_err: PyErr, kind: &'static str) -> Error {
     Python::attach(|py| {
         // Setting an attribute on a fresh exception instance cannot fail but for memory.
         let _ = py_err.value(py).setattr("kind", kind);
@@ -115,6 +141,29 @@ fn key_error(message: String, kind: &'static str, part: Option<&'static str>) ->
 /// Scopes (or a record) that the core's JSON format rejects: an `invalid_config` `ApiKeyError`.
 pub fn key_config(what: &str, err: &serde_json::Error) -> Error {
     key_error(format!("{what}: {err}"), "invalid_config", None)
+}
+
+/// A `TextError` with its message and `kind`.
+fn text_error(message: String, kind: &'static str) -> Error {
+    with_kind(TextError::new_err(message), kind)
+}
+
+/// A `LimitError` with its message and `kind`.
+fn limit_error(message: String, kind: &'static str) -> Error {
+    with_kind(LimitError::new_err(message), kind)
+}
+
+/// A limiter option the core cannot take (an unknown mode name, a policy that is not JSON).
+pub fn limit_config(message: String) -> Error {
+    limit_error(message, "invalid_config")
+}
+
+/// A reservation settled (or cancelled) a second time.
+pub fn already_settled() -> Error {
+    limit_error(
+        "the reservation is already settled".to_owned(),
+        "already_settled",
+    )
 }
 
 /// A negative offset given to the text layer (the core only sees unsigned offsets).

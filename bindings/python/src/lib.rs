@@ -5,6 +5,7 @@
 
 mod error;
 mod keys;
+mod limit;
 mod text;
 
 use pyo3::prelude::*;
@@ -13,11 +14,13 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ApiKeyError, ShieldwallError, TextError};
+    use crate::error::{ApiKeyError, LimitError, ShieldwallError, TextError};
     #[pymodule_export]
     use crate::keys::{
         Authorization, IssuedKey, KeyCheck, KeyMatch, KeyRecord, Keyring, check_key, scan_keys,
     };
+    #[pymodule_export]
+    use crate::limit::{Decision, RateLimiter, Reservation};
     #[pymodule_export]
     use crate::text::{HiddenReport, NormalizedText, Normalizer, normalize};
 

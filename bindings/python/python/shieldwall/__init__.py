@@ -23,19 +23,37 @@ and scope them, rotate with a grace period, and find them when they leak::
     'max_tokens'
     >>> [m.id == issued.id for m in shieldwall.scan_keys(f"token={issued.key}", "sw")]
     [True]
+
+The rate limiter checks each call against several limits at once (requests and tokens, per
+key and per account), in process or shared through Redis::
+
+    >>> limiter = shieldwall.RateLimiter({"limits": [
+    ...     {"name": "rpm", "quota": {"rate": 60, "period": "1m"}},
+    ...     {"name": "tpm", "unit": "tokens", "quota": {"rate": 90000, "period": "1m"}},
+    ... ]}, clock="manual")
+    >>> reservation = limiter.reserve("sk-1", tokens=2000)
+    >>> reservation.decision.allowed
+    True
+    >>> limiter.settle(reservation, tokens=1550)
+    >>> limiter.peek("sk-1").headers()["x-ratelimit-remaining-tokens"]
+    '88450'
 """
 
 from shieldwall._native import (
     ApiKeyError,
     Authorization,
+    Decision,
     HiddenReport,
     IssuedKey,
     KeyCheck,
     KeyMatch,
     KeyRecord,
     Keyring,
+    LimitError,
     NormalizedText,
     Normalizer,
+    RateLimiter,
+    Reservation,
     ShieldwallError,
     TextError,
     __version__,
@@ -47,14 +65,18 @@ from shieldwall._native import (
 __all__ = [
     "ApiKeyError",
     "Authorization",
+    "Decision",
     "HiddenReport",
     "IssuedKey",
     "KeyCheck",
     "KeyMatch",
     "KeyRecord",
     "Keyring",
+    "LimitError",
     "NormalizedText",
     "Normalizer",
+    "RateLimiter",
+    "Reservation",
     "ShieldwallError",
     "TextError",
     "__version__",

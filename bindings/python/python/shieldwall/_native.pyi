@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, final
+from typing import Any, Literal, final
 
 __all__ = [
     "ShieldwallError",
@@ -16,6 +16,10 @@ __all__ = [
     "Keyring",
     "check_key",
     "scan_keys",
+    "LimitError",
+    "RateLimiter",
+    "Decision",
+    "Reservation",
     "HiddenReport",
     "NormalizedText",
     "Normalizer",
@@ -375,3 +379,128 @@ def scan_keys(text: str, prefix: str) -> list[KeyMatch]:
     Spans are code points. The GIL is released while scanning. An invalid prefix finds
     nothing.
     """
+
+class LimitError(ShieldwallError):
+    """An error from the rate limiter.
+
+    ``kind`` is ``"invalid_config"``, ``"missing_scope"``, ``"unknown_limit"``,
+    ``"store_full"``, ``"unavailable"`` or ``"already_settled"``.
+    """
+
+    kind: str
+
+@final
+class Decision:
+    """The outcome of a check: allowed or not, how much is left, when to retry, which limit bound."""
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the call may go ahead."""
+    @property
+    def status(self) -> Literal["allowed", "limited", "over_capacity"]:
+        """``"limited"``: not yet (see ``retry_after``); ``"over_capacity"``: never, the cost exceeds a burst."""
+    @property
+    def bound(self) -> str | None:
+        """The name of the limit that decided (the tightest one when allowed), if any."""
+    @property
+    def limit(self) -> int:
+        """The burst capacity of the bound limit."""
+    @property
+    def remaining(self) -> int:
+        """Units left in the bound limit."""
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds until the call could pass, when limited; otherwise ``None``."""
+    @property
+    def reset_after(self) -> float:
+        """Seconds until the bound limit is full again."""
+    @property
+    def source(self) -> Literal["store", "fallback", "fail_open", "fail_closed"]:
+        """Who answered: the store, the Redis store's fallback, or the failure mode."""
+    @property
+    def limits(self) -> list[dict[str, Any]]:
+        """Every limit's state: ``name``, ``unit``, ``quota``, ``status``, ``remaining``,
+        ``retry_after_ms``, ``reset_after_ms``."""
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers: ``ratelimit-policy``, ``ratelimit``, ``x-ratelimit-*`` and, when
+        limited, ``retry-after``."""
+    def to_dict(self) -> dict[str, Any]:
+        """The decision in the core's JSON form (``retry_after_ms``, ``reset_after_ms`` in whole
+        milliseconds, rounded up), as in the test vectors."""
+    def __bool__(self) -> bool:
+        """Whether the call may go ahead."""
+
+@final
+class Reservation:
+    """An admitted call's estimate, to be settled with the real usage by ``RateLimiter.settle``."""
+
+    @property
+    def decision(self) -> Decision:
+        """The decision made when reserving."""
+    @property
+    def settled(self) -> bool:
+        """Whether the reservation was settled or cancelled."""
+
+@final
+class RateLimiter:
+    """Checks calls against a policy of several limits at once; thread-safe, share one instance.
+
+    ``policy`` is a ``limit::Policy`` as a dict: ``{"limits": [{"name", "scope", "unit",
+    "quota": {"rate", "period", "burst"}}], "on_store_error"}``; an unknown field raises
+    ``LimitError`` (kind ``"invalid_config"``) naming it. ``redis_url`` keeps the buckets in
+    Redis (shared by every process using it, keys prefixed by ``redis_prefix``);
+    ``failure_mode`` (``"closed"``, ``"open"`` or ``"error"``) replaces the policy's
+    ``on_store_error``; ``clock="manual"`` starts a clock at zero that only ``advance`` moves
+    (for tests and replays); ``max_keys`` bounds the in-process store.
+    Every call releases the GIL.
+    """
+
+    def __new__(
+        cls,
+        policy: Mapping[str, Any],
+        *,
+        redis_url: str | None = None,
+        redis_prefix: str | None = None,
+        failure_mode: Literal["closed", "open", "error"] | None = None,
+        clock: Literal["monotonic", "manual"] | None = None,
+        max_keys: int | None = None,
+    ) -> RateLimiter: ...
+    def check(
+        self,
+        key: str,
+        *,
+        tokens: int = 0,
+        requests: int = 1,
+        scopes: Mapping[str, str] | None = None,
+    ) -> Decision:
+        """Checks a call by API key ``key`` (other scopes such as ``{"account": "acme"}`` in
+        ``scopes``) and, when every limit admits it, counts it in all of them.
+
+        Raises ``LimitError`` (kind ``"missing_scope"``) when the policy uses a scope the call
+        lacks, and (kind ``"invalid_config"``) for a negative cost.
+        """
+    def reserve(
+        self,
+        key: str,
+        *,
+        tokens: int = 0,
+        requests: int = 1,
+        scopes: Mapping[str, str] | None = None,
+    ) -> Reservation:
+        """Like ``check`` with the estimated tokens (prompt + ``max_tokens``); settle it after the call."""
+    def peek(self, key: str, *, scopes: Mapping[str, str] | None = None) -> Decision:
+        """The state of every limit for these scopes, taking nothing."""
+    def settle(self, reservation: Reservation, tokens: int, *, requests: int = 1) -> None:
+        """Replaces the reservation's estimate by the real usage, refunding or charging the
+        difference. Raises ``LimitError`` (kind ``"already_settled"``) the second time."""
+    def cancel(self, reservation: Reservation) -> None:
+        """Gives a reservation back in full (the call did not happen)."""
+    def set_override(self, limit: str, value: str, quota: Mapping[str, Any]) -> None:
+        """Sets a quota (``{"rate", "period", "burst"}``) for one scope value of one limit."""
+    def remove_override(self, limit: str, value: str) -> bool:
+        """Removes an override; returns whether there was one."""
+    def advance(self, ms: int) -> None:
+        """Moves the manual clock forward by ``ms`` milliseconds (only with ``clock="manual"``)."""
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The policy, in the core's JSON form."""
