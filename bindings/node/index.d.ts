@@ -9,6 +9,41 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The outcome of a check: allowed or not, how much is left, when to retry, which limit bound. */
+export declare class Decision {
+  /** Whether the call may go ahead. */
+  get allowed(): boolean
+  /** `'allowed'`, `'limited'` (not yet) or `'over_capacity'` (never: the cost exceeds a burst). */
+  get status(): 'allowed' | 'limited' | 'over_capacity'
+  /** The name of the limit that decided (the tightest one when allowed), if any. */
+  get bound(): string | null
+  /** The burst capacity of the bound limit. */
+  get limit(): number
+  /** Units left in the bound limit. */
+  get remaining(): number
+  /** Seconds until the call could pass, when limited; otherwise `null`. */
+  get retryAfter(): number | null
+  /** Seconds until the bound limit is full again. */
+  get resetAfter(): number
+  /** Who answered: `'store'`, `'fallback'`, `'fail_open'` or `'fail_closed'`. */
+  get source(): 'store' | 'fallback' | 'fail_open' | 'fail_closed'
+  /**
+   * Every limit's state (`name`, `unit`, `quota`, `status`, `remaining`, `retry_after_ms`,
+   * `reset_after_ms`).
+   */
+  get limits(): Array<Record<string, any>>
+  /**
+   * The HTTP headers: `ratelimit-policy`, `ratelimit`, `x-ratelimit-*` and, when limited,
+   * `retry-after`.
+   */
+  headers(): Record<string, string>
+  /**
+   * The decision in the core's JSON form (`retry_after_ms`, `reset_after_ms` in whole
+   * milliseconds, rounded up), as in the test vectors; used by `JSON.stringify`.
+   */
+  toJSON(): Record<string, any>
+}
+
 /**
  * A freshly issued key: the key to hand to its owner once, and the stored record. Logging
  * the object shows no key material (the key is a getter).
@@ -98,6 +133,68 @@ export declare class Normalizer {
   normalizeAsync(text: string): Promise<NormalizedText>
 }
 
+/**
+ * Checks calls against a policy of several limits at once (requests and tokens, per key,
+ * account or network), in process or shared through Redis.
+ */
+export declare class RateLimiter {
+  /**
+   * A limiter for `policy` (a `limit::Policy` object: `{ limits: [{ name, scope, unit,
+   * quota: { rate, period, burst } }], on_store_error }`). Throws `ERR_LIMIT_CONFIG` for an
+   * invalid policy (an unknown field is named) or option.
+   */
+  constructor(policy: Record<string, any>, options?: RateLimiterOptions | undefined | null)
+  /**
+   * Checks a call by API key `key` and, when every limit admits it, counts it. Throws
+   * `ERR_LIMIT_MISSING_SCOPE` when the policy uses a scope the call lacks. Blocks on the
+   * network with Redis: prefer `checkAsync` there.
+   */
+  check(key: string, options?: CheckOptions | undefined | null): Decision
+  /** `check` on the libuv thread pool; the promise rejects with the same error codes. */
+  checkAsync(key: string, options?: CheckOptions | undefined | null): Promise<Decision>
+  /**
+   * Like `check` with the estimated tokens (prompt + `max_tokens`), keeping what was taken
+   * so that `settle` can replace the estimate with the real usage.
+   */
+  reserve(key: string, options?: CheckOptions | undefined | null): Reservation
+  /** `reserve` on the libuv thread pool. */
+  reserveAsync(key: string, options?: CheckOptions | undefined | null): Promise<Reservation>
+  /** The state of every limit for these scopes, taking nothing. */
+  peek(key: string, scopes?: Record<string, string> | undefined | null): Decision
+  /**
+   * Replaces a reservation's estimate by the real usage (`tokens`, and `requests`, default
+   * 1), refunding or charging the difference. Throws `ERR_LIMIT_SETTLED` the second time.
+   */
+  settle(reservation: Reservation, tokens: number, requests?: number | undefined | null): void
+  /**
+   * `settle` on the libuv thread pool. A reservation settled before throws
+   * `ERR_LIMIT_SETTLED` at once (misuse, like a bad argument); the promise rejects with the
+   * store's errors.
+   */
+  settleAsync(reservation: Reservation, tokens: number, requests?: number | undefined | null): Promise<void>
+  /** Gives a reservation back in full (the call did not happen). */
+  cancel(reservation: Reservation): void
+  /**
+   * Sets a quota (`{ rate, period, burst }`) for one scope value of one limit. Throws
+   * `ERR_LIMIT_UNKNOWN_LIMIT` for a limit not in the policy.
+   */
+  setOverride(limit: string, value: string, quota: Record<string, any>): void
+  /** Removes an override; returns whether there was one. */
+  removeOverride(limit: string, value: string): boolean
+  /** Moves the manual clock forward by `ms` milliseconds (only with `clock: 'manual'`). */
+  advance(ms: number): void
+  /** The policy, in the core's JSON form. */
+  get policy(): Record<string, any>
+}
+
+/** An admitted call's estimate, to be settled with the real usage by `RateLimiter.settle`. */
+export declare class Reservation {
+  /** The decision made when reserving. */
+  get decision(): Decision
+  /** Whether the reservation was settled or cancelled. */
+  get settled(): boolean
+}
+
 /** The decision for one request. */
 export interface Authorization {
   /** Whether the request may proceed. */
@@ -121,6 +218,16 @@ export interface Authorization {
  * `ERR_KEY_CONFIG` for an invalid `prefix` argument.
  */
 export declare function checkKey(candidate: string, prefix?: string | undefined | null): KeyCheck
+
+/** The costs and scopes of one call. */
+export interface CheckOptions {
+  /** Cost in tokens (default 0): for a reservation, the prompt's tokens plus `max_tokens`. */
+  tokens?: number
+  /** Cost in requests (default 1). */
+  requests?: number
+  /** Other scope values, e.g. `{ account: 'acme', ip: '203.0.113.0/24' }`. */
+  scopes?: Record<string, string>
+}
 
 /** Counts of what normalisation removed, decoded or folded, per class. */
 export interface HiddenReport {
@@ -264,6 +371,23 @@ export interface NormalizeOptions {
   collapseWhitespace?: boolean
   /** Largest input accepted, in UTF-8 bytes (default 16 MiB, at most 128 MiB). */
   maxInputBytes?: number
+}
+
+/** How a `RateLimiter` keeps its buckets and reads time. */
+export interface RateLimiterOptions {
+  /** Keep the buckets in Redis (`redis://host:port/db`), shared by every process using it. */
+  redisUrl?: string
+  /** Prefix (and cluster hash tag) of the Redis keys (default `"shieldwall"`). */
+  redisPrefix?: string
+  /** What a check answers when the store fails: replaces the policy's `on_store_error`. */
+  failureMode?: 'closed' | 'open' | 'error'
+  /**
+   * `'manual'` starts a clock at zero that only `advance` moves (tests, replays);
+   * default `'monotonic'`.
+   */
+  clock?: 'monotonic' | 'manual'
+  /** Most keys the in-process store holds (idle ones are evicted first). */
+  maxKeys?: number
 }
 
 /**

@@ -835,10 +835,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Decision = nativeBinding.Decision
 module.exports.IssuedKey = nativeBinding.IssuedKey
 module.exports.Keyring = nativeBinding.Keyring
 module.exports.NormalizedText = nativeBinding.NormalizedText
 module.exports.Normalizer = nativeBinding.Normalizer
+module.exports.RateLimiter = nativeBinding.RateLimiter
+module.exports.Reservation = nativeBinding.Reservation
 module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize
 module.exports.normalizeAsync = nativeBinding.normalizeAsync
