@@ -1,11 +1,13 @@
 //! The package's exception classes, and the one place core errors become Python exceptions.
 //!
 //! `ShieldwallError(ValueError)` is the base of every error the package raises for bad input;
-//! each core module's error type gets one subclass (`TextError` for `shieldwall::text`). The
-//! instance carries `kind`, the core error kind in snake case, for callers that branch on it.
+//! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
+//! `RedactError` for `shieldwall::redact`). The instance carries `kind`, the core error kind in
+//! snake case, for callers that branch on it.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use shieldwall::redact::{self, RedactErrorKind};
 use shieldwall::text::{self, TextErrorKind};
 
 pyo3::create_exception!(
@@ -20,6 +22,13 @@ pyo3::create_exception!(
     TextError,
     ShieldwallError,
     "An error from the text layer. `kind` is \"input_too_large\", \"out_of_range\" or \"invalid_config\"."
+);
+
+pyo3::create_exception!(
+    shieldwall,
+    RedactError,
+    ShieldwallError,
+    "An error from building a redactor. `kind` is \"invalid_detector\", \"invalid_config\" or \"parse\"; `detector_id` names the offending detector (else None)."
 );
 
 /// The snake-case name of a text error kind (the names the test vectors use).
@@ -52,6 +61,25 @@ impl From<PyErr> for Error {
 impl From<text::TextError> for Error {
     fn from(err: text::TextError) -> Self {
         text_error(err.to_string(), text_kind(err.kind()))
+    }
+}
+
+impl From<redact::RedactError> for Error {
+    fn from(err: redact::RedactError) -> Self {
+        let kind = match err.kind() {
+            RedactErrorKind::InvalidDetector => "invalid_detector",
+            RedactErrorKind::InvalidConfig => "invalid_config",
+            RedactErrorKind::Parse => "parse",
+            _ => "other",
+        };
+        let py_err = RedactError::new_err(err.to_string());
+        Python::attach(|py| {
+            // Setting attributes on a fresh exception instance cannot fail but for memory.
+            let value = py_err.value(py);
+            let _ = value.setattr("kind", kind);
+            let _ = value.setattr("detector_id", err.detector_id());
+        });
+        Error(py_err)
     }
 }
 

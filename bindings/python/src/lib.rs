@@ -4,6 +4,7 @@
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
 mod error;
+mod redact;
 mod text;
 
 use pyo3::prelude::*;
@@ -12,7 +13,9 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ShieldwallError, TextError};
+    use crate::error::{RedactError, ShieldwallError, TextError};
+    #[pymodule_export]
+    use crate::redact::{Finding, Redaction, Redactor, StreamRedactor, Vault};
     #[pymodule_export]
     use crate::text::{HiddenReport, NormalizedText, Normalizer, normalize};
 
