@@ -198,7 +198,8 @@ def test_shared_vault_across_threads() -> None:
 
 
 CONFIG_ERRORS = [
-    ({"nope": 1}, "parse", "nope"),
+    ({"nope": 1}, "parse", "unknown field `nope`"),
+    ({"minConfidence": 0.9}, "parse", "unknown field `minConfidence`"),
     ({"disable": ["no_such_detector"]}, "invalid_config", "no_such_detector"),
     ({"min_confidence": 2.0}, "invalid_config", "min_confidence 2"),
     ({"operators": {"email": {"op": "hash"}}}, "invalid_config", "hash_key"),
