@@ -4,8 +4,10 @@
 //! (`error.rs`). `index.d.ts` is generated from the `///` docs here and committed.
 
 mod error;
+mod redact;
 mod text;
 
+pub use redact::{Finding, RedactManyTask, RedactTask, Redaction, Redactor, StreamRedactor, Vault};
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
 };
