@@ -5,13 +5,15 @@
 //! layer and options; `ERR_KEY_FORMAT`, `ERR_KEY_CHECKSUM`, `ERR_KEY_CONFIG`,
 //! `ERR_KEY_NOT_FOUND`, `ERR_KEY_EXISTS`, `ERR_KEY_STATE`, `ERR_KEY_RANDOM`, `ERR_KEY_STORE`
 //! for API keys; `ERR_LIMIT_CONFIG`, `ERR_LIMIT_MISSING_SCOPE`, `ERR_LIMIT_UNKNOWN_LIMIT`,
-//! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter.
-//! napi-rs sets `err.code` from the error's status, so the status here is our own [`Code`].
+//! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter;
+//! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor. napi-rs
+//! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
 use shieldwall::keys::{KeyError, KeyErrorKind};
 use shieldwall::limit::{LimitError, LimitErrorKind};
+use shieldwall::redact::{RedactError, RedactErrorKind};
 use shieldwall::text::{TextError, TextErrorKind};
 
 /// The `code` of an error thrown to JavaScript.
@@ -51,6 +53,12 @@ pub enum Code {
     LimitUnavailable,
     /// A reservation was settled or cancelled twice.
     LimitSettled,
+    /// A redactor configuration value is invalid (allow pattern, operator, hash key, ...).
+    RedactConfig,
+    /// A redactor detector definition is invalid (bad pattern, unknown validator, ...).
+    RedactDetector,
+    /// A redactor configuration does not fit the schema (unknown field, wrong type, bad JSON).
+    RedactParse,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -75,6 +83,9 @@ impl AsRef<str> for Code {
             Code::LimitStoreFull => "ERR_LIMIT_STORE_FULL",
             Code::LimitUnavailable => "ERR_LIMIT_UNAVAILABLE",
             Code::LimitSettled => "ERR_LIMIT_SETTLED",
+            Code::RedactConfig => "ERR_REDACT_CONFIG",
+            Code::RedactDetector => "ERR_REDACT_DETECTOR",
+            Code::RedactParse => "ERR_REDACT_PARSE",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -105,6 +116,17 @@ pub fn key(err: KeyError) -> Error<Code> {
         KeyErrorKind::InvalidState => Code::KeyState,
         KeyErrorKind::Random => Code::KeyRandom,
         KeyErrorKind::Store => Code::KeyStore,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
+/// Maps a redactor error to a JavaScript error with its code.
+pub fn redact(err: RedactError) -> Error<Code> {
+    let code = match err.kind() {
+        RedactErrorKind::InvalidConfig => Code::RedactConfig,
+        RedactErrorKind::InvalidDetector => Code::RedactDetector,
+        RedactErrorKind::Parse => Code::RedactParse,
         _ => Code::Other,
     };
     Error::new(code, err.to_string())
@@ -147,6 +169,11 @@ pub fn already_settled() -> Error<Code> {
         Code::LimitSettled,
         "the reservation is already settled".to_owned(),
     )
+}
+
+/// A redactor option that is not a configuration object or JSON text, or a bad number.
+pub fn redact_config(msg: String) -> Error<Code> {
+    Error::new(Code::RedactConfig, msg)
 }
 
 /// An error with a [`Code`], as a plain [`napi::Error`] that keeps the code: for the paths

@@ -6,6 +6,7 @@
 mod error;
 mod keys;
 mod limit;
+mod redact;
 mod text;
 
 pub use keys::{
@@ -16,6 +17,7 @@ pub use limit::{
     CheckOptions, CheckTask, Decision, RateLimiter, RateLimiterOptions, Reservation, ReserveTask,
     SettleTask,
 };
+pub use redact::{Finding, RedactManyTask, RedactTask, Redaction, Redactor, StreamRedactor, Vault};
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
 };

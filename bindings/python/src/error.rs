@@ -3,14 +3,15 @@
 //! `ShieldwallError(ValueError)` is the base of every error the package raises for bad input;
 //! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
 //! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`;
-//! `LimitError` for `shieldwall::limit`). The instance carries `kind`, the core error kind in
-//! snake case, for callers that branch on it (and `ApiKeyError` the `part` of a key that is
-//! wrong).
+//! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`). The instance
+//! carries `kind`, the core error kind in snake case, for callers that branch on it (and
+//! `ApiKeyError` the `part` of a key that is wrong, `RedactError` the `detector_id`).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use shieldwall::keys::{self, KeyErrorKind};
 use shieldwall::limit::{self, LimitErrorKind};
+use shieldwall::redact::{self, RedactErrorKind};
 use shieldwall::text::{self, TextErrorKind};
 
 pyo3::create_exception!(
@@ -53,6 +54,13 @@ fn limit_kind(kind: LimitErrorKind) -> &'static str {
     }
 }
 
+pyo3::create_exception!(
+    shieldwall,
+    RedactError,
+    ShieldwallError,
+    "An error from building a redactor. `kind` is \"invalid_detector\", \"invalid_config\" or \"parse\"; `detector_id` names the offending detector (else None)."
+);
+
 /// The snake-case name of a text error kind (the names the test vectors use).
 fn text_kind(kind: TextErrorKind) -> &'static str {
     match kind {
@@ -83,6 +91,25 @@ impl From<PyErr> for Error {
 impl From<text::TextError> for Error {
     fn from(err: text::TextError) -> Self {
         text_error(err.to_string(), text_kind(err.kind()))
+    }
+}
+
+impl From<redact::RedactError> for Error {
+    fn from(err: redact::RedactError) -> Self {
+        let kind = match err.kind() {
+            RedactErrorKind::InvalidDetector => "invalid_detector",
+            RedactErrorKind::InvalidConfig => "invalid_config",
+            RedactErrorKind::Parse => "parse",
+            _ => "other",
+        };
+        let py_err = RedactError::new_err(err.to_string());
+        Python::attach(|py| {
+            // Setting attributes on a fresh exception instance cannot fail but for memory.
+            let value = py_err.value(py);
+            let _ = value.setattr("kind", kind);
+            let _ = value.setattr("detector_id", err.detector_id());
+        });
+        Error(py_err)
     }
 }
 

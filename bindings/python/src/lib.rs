@@ -6,6 +6,7 @@
 mod error;
 mod keys;
 mod limit;
+mod redact;
 mod text;
 
 use pyo3::prelude::*;
@@ -14,13 +15,15 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ApiKeyError, LimitError, ShieldwallError, TextError};
+    use crate::error::{ApiKeyError, LimitError, RedactError, ShieldwallError, TextError};
     #[pymodule_export]
     use crate::keys::{
         Authorization, IssuedKey, KeyCheck, KeyMatch, KeyRecord, Keyring, check_key, scan_keys,
     };
     #[pymodule_export]
     use crate::limit::{Decision, RateLimiter, Reservation};
+    #[pymodule_export]
+    use crate::redact::{Finding, Redaction, Redactor, StreamRedactor, Vault};
     #[pymodule_export]
     use crate::text::{HiddenReport, NormalizedText, Normalizer, normalize};
 

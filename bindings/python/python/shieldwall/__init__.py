@@ -37,12 +37,26 @@ key and per account), in process or shared through Redis::
     >>> limiter.settle(reservation, tokens=1550)
     >>> limiter.peek("sk-1").headers()["x-ratelimit-remaining-tokens"]
     '88450'
+
+The redactor finds personal data and secrets (spans in code points), replaces them with typed
+placeholders, and restores them in a model's answer::
+
+    >>> redactor = shieldwall.Redactor()
+    >>> vault = shieldwall.Vault()
+    >>> prompt = redactor.redact_reversible("Mail ann@corp.io, card 4539 1488 0343 6467", vault)
+    >>> prompt.text
+    'Mail [EMAIL_1], card [PAYMENT_CARD_1]'
+    >>> [(f.kind, f.start, f.end) for f in prompt.findings]
+    [('email', 5, 16), ('payment_card', 23, 42)]
+    >>> vault.restore("Sure, [EMAIL_1].")
+    'Sure, ann@corp.io.'
 """
 
 from shieldwall._native import (
     ApiKeyError,
     Authorization,
     Decision,
+    Finding,
     HiddenReport,
     IssuedKey,
     KeyCheck,
@@ -53,19 +67,26 @@ from shieldwall._native import (
     NormalizedText,
     Normalizer,
     RateLimiter,
+    RedactError,
+    Redaction,
+    Redactor,
     Reservation,
     ShieldwallError,
+    StreamRedactor,
     TextError,
+    Vault,
     __version__,
     check_key,
     normalize,
     scan_keys,
 )
+from shieldwall.logging import RedactingFilter
 
 __all__ = [
     "ApiKeyError",
     "Authorization",
     "Decision",
+    "Finding",
     "HiddenReport",
     "IssuedKey",
     "KeyCheck",
@@ -76,9 +97,15 @@ __all__ = [
     "NormalizedText",
     "Normalizer",
     "RateLimiter",
+    "RedactError",
+    "RedactingFilter",
+    "Redaction",
+    "Redactor",
     "Reservation",
     "ShieldwallError",
+    "StreamRedactor",
     "TextError",
+    "Vault",
     "__version__",
     "check_key",
     "normalize",

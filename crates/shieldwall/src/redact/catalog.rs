@@ -211,7 +211,7 @@ const SECRETS: &str = include_str!("catalog/secrets.toml");
 pub fn parse_catalog(toml_text: &str) -> Result<Vec<DetectorSpec>, RedactError> {
     toml::from_str::<CatalogFile>(toml_text)
         .map(|f| f.detector)
-        .map_err(|e| RedactError::parse(e.to_string().trim_end().to_lowercase()))
+        .map_err(|e| RedactError::parse(e.to_string()))
 }
 
 /// The built-in catalog: every detector shipped with the crate.

@@ -116,8 +116,7 @@ impl RedactorConfig {
     /// # Errors
     /// When the text is not valid TOML or does not describe a configuration.
     pub fn from_toml(text: &str) -> Result<Self, RedactError> {
-        toml::from_str(text)
-            .map_err(|e| RedactError::parse(e.to_string().trim_end().to_lowercase()))
+        toml::from_str(text).map_err(|e| RedactError::parse(e.to_string()))
     }
 
     /// Parses a JSON configuration.
@@ -130,11 +129,13 @@ impl RedactorConfig {
     /// use shieldwall::redact::RedactorConfig;
     /// let c = RedactorConfig::from_json(r#"{"disable": ["email"], "operators": {"phone": {"op": "remove"}}}"#)?;
     /// assert_eq!(c.disable, ["email"]);
-    /// assert!(RedactorConfig::from_json(r#"{"nope": 1}"#).is_err());
+    /// // An unknown field is named as written.
+    /// let err = RedactorConfig::from_json(r#"{"minConfidence": 0.9}"#).unwrap_err();
+    /// assert!(err.to_string().starts_with("cannot parse redactor config: unknown field `minConfidence`"), "{err}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Self, RedactError> {
-        serde_json::from_str(text).map_err(|e| RedactError::parse(e.to_string().to_lowercase()))
+        serde_json::from_str(text).map_err(|e| RedactError::parse(e.to_string()))
     }
 }
 

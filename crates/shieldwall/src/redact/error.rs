@@ -55,9 +55,16 @@ impl RedactError {
             repr: Repr::Config { msg: msg.into() },
         }
     }
+    /// A parse error from a parser's message: trailing white space trimmed and the first word
+    /// lowercased (`TOML parse error`, `EOF while parsing`), the rest kept as is, because it
+    /// quotes the offending field or value (`unknown field `minConfidence``).
     pub(crate) fn parse(msg: impl Into<String>) -> Self {
+        let msg = msg.into();
+        let msg = msg.trim_end();
+        let split = msg.find(char::is_whitespace).unwrap_or(msg.len());
+        let msg = msg[..split].to_lowercase() + &msg[split..];
         Self {
-            repr: Repr::Parse { msg: msg.into() },
+            repr: Repr::Parse { msg },
         }
     }
 
@@ -90,3 +97,26 @@ impl fmt::Display for RedactError {
 }
 
 impl std::error::Error for RedactError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_messages_lowercase_the_first_word_and_keep_quoted_names() {
+        let e = RedactError::parse("TOML parse error at line 1\n  | minConfidence = 1\n");
+        assert_eq!(
+            e.to_string(),
+            "cannot parse redactor config: toml parse error at line 1\n  | minConfidence = 1"
+        );
+        let e = RedactError::parse("unknown field `minConfidence`, expected one of `enable`");
+        assert!(
+            e.to_string()
+                .ends_with("unknown field `minConfidence`, expected one of `enable`")
+        );
+        assert_eq!(
+            RedactError::parse("").to_string(),
+            "cannot parse redactor config: "
+        );
+    }
+}

@@ -72,6 +72,28 @@ impl StreamRedactor {
         &self.vault
     }
 
+    /// The vault, mutably: e.g. to swap in a vault shared with other calls (the bindings
+    /// keep one vault behind a lock and swap it in for each chunk).
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::redact::{Redactor, StreamRedactor, Vault};
+    ///
+    /// let redactor = Redactor::new();
+    /// let mut shared = Vault::new(100);
+    /// redactor.redact_with("from ann@corp.io", &mut shared);
+    /// let mut stream = StreamRedactor::new(redactor, Vault::new(100));
+    /// std::mem::swap(stream.vault_mut(), &mut shared);
+    /// let out = stream.push("to bob@corp.io, cc ann@corp.io") + &stream.finish();
+    /// assert_eq!(out, "to [EMAIL_2], cc [EMAIL_1]");
+    /// std::mem::swap(stream.vault_mut(), &mut shared);
+    /// assert_eq!(shared.restore(&out), "to bob@corp.io, cc ann@corp.io");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn vault_mut(&mut self) -> &mut Vault {
+        &mut self.vault
+    }
+
     /// Takes the vault back.
     pub fn into_vault(self) -> Vault {
         self.vault
