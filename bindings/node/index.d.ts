@@ -187,12 +187,85 @@ export declare class RateLimiter {
   get policy(): Record<string, any>
 }
 
+/** Finds and redacts personal data and secrets. Reusable; cheap to share with async tasks. */
+export declare class Redactor {
+  /**
+   * A redactor with the built-in catalog, tuned by `config`: a `RedactorConfig` object or
+   * JSON text with snake_case fields, as in config files (`disable`, `enable`, `allow`,
+   * `allow_patterns`, `min_confidence`, `operators` (`{"email": {"op": "mask",
+   * "keep_last": 4}}`), `default_operator`, `hash_key`, `detectors`, `report_placeholders`,
+   * `default_catalog`, `scan_view`). Throws `ERR_REDACT_PARSE` for an unknown field (named in
+   * the message) or a wrong type, `ERR_REDACT_CONFIG` for a bad value and
+   * `ERR_REDACT_DETECTOR` for a bad custom detector.
+   */
+  constructor(config?: Record<string, unknown> | string | undefined | null)
+  /** The ids of the detectors that run. */
+  detectorIds(): Array<string>
+  /** Finds personal data and secrets in `text`, in order of position, without overlaps. */
+  find(text: string): Array<Finding>
+  /** Redacts `text`; placeholders are numbered within this call. */
+  redact(text: string): Redaction
+  /**
+   * Redacts `text`, taking placeholders from (and recording them in) `vault`, so that
+   * `vault.restore` can undo them later.
+   */
+  redactReversible(text: string, vault: Vault): Redaction
+  /** Redacts each text (each numbered on its own). */
+  redactMany(texts: Array<string>): Array<Redaction>
+  /** `redact` on the libuv thread pool, for big inputs. */
+  redactAsync(text: string): Promise<Redaction>
+  /** `redactMany` on the libuv thread pool. */
+  redactManyAsync(texts: Array<string>): Promise<Array<Redaction>>
+  /** A streaming redactor; with `vault`, placeholders come from (and go to) that vault. */
+  stream(vault?: Vault | undefined | null): StreamRedactor
+}
+
 /** An admitted call's estimate, to be settled with the real usage by `RateLimiter.settle`. */
 export declare class Reservation {
   /** The decision made when reserving. */
   get decision(): Decision
   /** Whether the reservation was settled or cancelled. */
   get settled(): boolean
+}
+
+/**
+ * Redacts a text that arrives in chunks (e.g. a streamed model answer): `push` returns the
+ * redacted text that no later chunk can change, `finish` the rest. The concatenated output
+ * equals `redact` (or `redactReversible` with the same vault) on the whole text, for every
+ * way of splitting it; at most about 68 KiB of input is held back.
+ */
+export declare class StreamRedactor {
+  /** Adds a chunk; returns the redacted text that is final so far. */
+  push(chunk: string): string
+  /**
+   * Ends the text and returns the rest; the stream is then ready for a new text (a vault
+   * keeps its numbering).
+   */
+  finish(): string
+}
+
+/**
+ * Maps placeholders (`[EMAIL_1]`) to the values they replaced, so `restore` can put them back
+ * into a model's answer. Holds at most `maxEntries` values (default 10 000; the oldest is
+ * forgotten). It never shows a value unless asked through `get` or `restore`.
+ */
+export declare class Vault {
+  /**
+   * An empty vault. Throws `ERR_REDACT_CONFIG` when `maxEntries` is negative or not an
+   * integer.
+   */
+  constructor(maxEntries?: number | undefined | null)
+  /**
+   * Replaces every known placeholder in `text` with its original value; unknown bracketed
+   * text is left as is.
+   */
+  restore(text: string): string
+  /** The original value behind `placeholder`, or `null`. */
+  get(placeholder: string): string | null
+  /** Forgets every value and restarts numbering. */
+  clear(): void
+  /** Number of values held. */
+  get size(): number
 }
 
 /** The decision for one request. */
@@ -227,6 +300,23 @@ export interface CheckOptions {
   requests?: number
   /** Other scope values, e.g. `{ account: 'acme', ip: '203.0.113.0/24' }`. */
   scopes?: Record<string, string>
+}
+
+/**
+ * One detected item: which detector, what kind, where, how confident. It never holds the
+ * value itself.
+ */
+export interface Finding {
+  /** The detector id, e.g. `github_pat`. */
+  detector: string
+  /** The kind, e.g. `access_token`. */
+  kind: string
+  /** Start offset in the original text (UTF-16 code units, as `String.prototype.slice` takes). */
+  start: number
+  /** End offset (exclusive) in the original text (UTF-16 code units). */
+  end: number
+  /** Confidence in `[0, 1]`. */
+  confidence: number
 }
 
 /** Counts of what normalisation removed, decoded or folded, per class. */
@@ -388,6 +478,17 @@ export interface RateLimiterOptions {
   clock?: 'monotonic' | 'manual'
   /** Most keys the in-process store holds (idle ones are evicted first). */
   maxKeys?: number
+}
+
+/**
+ * The result of a redaction: the redacted text and the findings (spans in the original text,
+ * in order of position).
+ */
+export interface Redaction {
+  /** The redacted text. */
+  text: string
+  /** What was found, in order of position. */
+  findings: Array<Finding>
 }
 
 /**
