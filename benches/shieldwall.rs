@@ -3,9 +3,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod injection;
 mod text;
 
 fn all(c: &mut Criterion) {
+    injection::bench_all(c);
     text::bench_all(c);
 }
 

@@ -5,9 +5,11 @@
 //! the exit code is 1 when any line failed, 2 on a usage or I/O error.
 #![forbid(unsafe_code)]
 
+mod classify;
 mod demo;
 mod jsonl;
 mod normalize;
+mod train;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -28,6 +30,12 @@ enum Command {
     Demo,
     /// Print the normalised view of text: hidden characters removed, look-alikes folded.
     Normalize(normalize::Args),
+    /// Score text for prompt injection and jailbreaks: a calibrated score, a flag, the signals.
+    Classify(classify::Args),
+    /// Train the injection model from labelled JSON Lines (deterministic).
+    TrainInjection(train::TrainArgs),
+    /// Source-held-out evaluation of the injection model.
+    EvalInjection(train::EvalArgs),
 }
 
 /// How a subcommand ended.
@@ -46,6 +54,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
+        Command::Classify(args) => classify::run(args, &mut out),
+        Command::TrainInjection(args) => train::run_train(args, &mut out),
+        Command::EvalInjection(args) => train::run_eval(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod injection;
 pub mod text;
 
 // The README's Rust examples run as doctests.

@@ -2,4 +2,5 @@
 //! from `testdata/` (shared with the Python and Node tests).
 
 mod common;
+mod injection;
 mod text;
