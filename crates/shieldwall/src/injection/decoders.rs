@@ -106,15 +106,30 @@ fn truncate(s: &mut String, max: usize) {
     }
 }
 
-fn b64_value(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' | b'-' => Some(62),
-        b'/' | b'_' => Some(63),
-        _ => None,
+const B64: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
     }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
+
+#[inline]
+fn b64_value(b: u8) -> Option<u8> {
+    let v = B64[b as usize];
+    (v != 255).then_some(v)
 }
 
 /// Decodes base64 (padding optional, standard or URL-safe) of at most `MAX_DECODED * 4 / 3`
@@ -191,9 +206,19 @@ pub(crate) fn hex(text: &str, out: &mut Vec<Decoded>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut found = 0;
+    let mut decoded = Vec::new();
     while i + 1 < bytes.len() && found < MAX_CANDIDATES {
+        // a run starts with `\x`, `0x` or four hex digits
+        let starts = bytes.get(i..i + 4).is_some_and(|w| {
+            w.iter().all(|&b| hex_value(b).is_some())
+                || (matches!(w[0], b'\\' | b'0') && w[1] == b'x')
+        });
+        if !starts {
+            i += 1;
+            continue;
+        }
         let start = i;
-        let mut decoded = Vec::new();
+        decoded.clear();
         let mut j = i;
         let mut last_end = i;
         loop {
@@ -239,6 +264,9 @@ pub(crate) fn hex(text: &str, out: &mut Vec<Decoded>) {
 /// Percent-encoded stretches (no white space) holding at least four `%XX` escapes.
 pub(crate) fn url(text: &str, out: &mut Vec<Decoded>) {
     let bytes = text.as_bytes();
+    if bytes.iter().filter(|&&b| b == b'%').count() < 4 {
+        return;
+    }
     let mut found = 0;
     let mut pos = 0;
     for token in text.split(|c: char| c.is_whitespace()) {
@@ -411,6 +439,12 @@ pub(crate) fn leetspeak(view: &str, out: &mut Vec<Decoded>) {
         b'9' => b'g',
         _ => b,
     };
+    if !probe
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'@' | b'$'))
+    {
+        return;
+    }
     let mut bytes = probe.as_bytes().to_vec();
     let mut changed_words = 0;
     let mut i = 0;

@@ -359,20 +359,25 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
         (
             S,
             "inst_tag",
-            r"\[/?inst\]|<</?sys>>|\[/?sys(?:tem)?\]|<\|?/?(?:system|sys|developer|admin|instructions?)\|?>",
+            r"\[/?inst\]|<</?sys>>|\[/?sys(?:tem)?\]|<\|/?(?:system|sys|developer|admin)\|>",
+        ),
+        (
+            W,
+            "xml_role_tag",
+            r"</?(?:system|developer|admin|instructions?)>",
         ),
         (
             S,
             "fake_system_message",
-            r"\b(?:system|developer|admin|administrator|operator|root|openai|anthropic) (?:message|note|notice|override|update|alert|instruction|instructions|prompt|command|announcement)\s?:",
+            r"\b(?:system|developer|admin|administrator|operator|root|openai|anthropic) (?:message|note|notice|override|update|alert|instruction|instructions|command|announcement)\s?:",
         ),
         (
             S,
             "bracket_role",
-            r"[\[(\{](?:system|admin|developer|sys|important|priority|override|new instructions)[\])\}]",
+            r"[\[(\{](?:system|admin|developer|sys|override|new instructions)[\])\}]",
         ),
         (
-            S,
+            W,
             "end_of_prompt",
             r"\b(?:end|begin|beginning|start) of (?:the )?(?:system |user |original |previous )?(?:prompt|instructions?|context|conversation|input|document|message)\b",
         ),
@@ -582,12 +587,12 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
             r"\b(?:visit|open|fetch|browse to|navigate to|go to|load|curl|wget|request|call|ping)\b(?: [a-z']+){0,2} (?:https?://|www\.)",
         ),
         (
-            S,
+            W,
             "destructive_action",
             r"\b(?:delete|remove|wipe|erase|drop|destroy|purge)\b (?:all |every |the |my |your |our )+(?:files|emails|messages|data|database|tables?|records|repositor(?:y|ies)|users|accounts|backups|contacts)\b|\brm -rf\b|\bdrop table\b",
         ),
         (
-            S,
+            W,
             "invoke_tool",
             r"\b(?:call|invoke|use|run|execute|trigger)\b (?:the )?[a-z_]{3,40} (?:tool|function|plugin|api|action|command)\b(?: [a-z']+){0,4} (?:with|to|and|now|immediately|without)\b",
         ),
