@@ -278,8 +278,13 @@ impl Model {
     }
 
     /// Raw logit of the rule model for a whole-text dense mask.
+    /// With no feature of the rule model present it abstains (a very low logit), so the
+    /// verdict is the lexical model's alone.
     pub(crate) fn rule_logit(&self, mask: u32) -> f32 {
         let mask = mask & RULE_MODEL_MASK;
+        if mask == 0 {
+            return -30.0;
+        }
         let mut z = self.rule_bias;
         for (d, w) in self.rule_dense.iter().enumerate() {
             if mask & (1 << d) != 0 {
