@@ -9,6 +9,60 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * A freshly issued key: the key to hand to its owner once, and the stored record. Logging
+ * the object shows no key material (the key is a getter).
+ */
+export declare class IssuedKey {
+  /** The whole key, secret included. Show it to its owner once; never log it. */
+  get key(): string
+  /** The key's public id. */
+  get id(): string
+  /** The key with its secret replaced by `…`: safe to log. */
+  get redacted(): string
+  /** The stored record in the core's JSON format (no key material, only its hash). */
+  get record(): Record<string, unknown>
+  /** The key's public part only (`sw_live_<id>_…`). */
+  toString(): string
+}
+
+/** Issues, verifies, authorizes, rotates and revokes API keys, keeping records in memory. */
+export declare class Keyring {
+  /**
+   * A keyring hashing keys under `pepper` (the server-side secret, at least 32 bytes).
+   * Throws `ERR_KEY_CONFIG` for a short pepper, a bad prefix or an invalid record, and
+   * `ERR_INVALID_CONFIG` for an unknown option.
+   */
+  constructor(pepper: Buffer, options?: KeyringOptions | undefined | null)
+  /** The product prefix of this keyring's keys. */
+  get prefix(): string
+  /** How many records the keyring holds. */
+  get size(): number
+  /**
+   * Issues a key and stores its record. Throws `ERR_KEY_CONFIG` for invalid scopes or
+   * environment.
+   */
+  issue(options?: IssueOptions | undefined | null): IssuedKey
+  /** Verifies a key: format, checksum, hash, revocation, expiry and rotation. */
+  verify(key: string, now?: number | undefined | null): Authorization
+  /**
+   * Verifies a key and checks `request` against its scopes. Throws `ERR_INVALID_CONFIG` for
+   * an unknown request field or an `ip` that is not an address.
+   */
+  authorize(key: string, request: KeyRequest, now?: number | undefined | null): Authorization
+  /**
+   * Issues a successor of key `id`; the old key keeps working for `grace` seconds. Throws
+   * `ERR_KEY_NOT_FOUND` or `ERR_KEY_STATE` (revoked, expired or already rotated).
+   */
+  rotate(id: string, grace: number, now?: number | undefined | null): IssuedKey
+  /** Revokes key `id` from `now` on; returns its updated record. Throws `ERR_KEY_NOT_FOUND`. */
+  revoke(id: string, now?: number | undefined | null): Record<string, unknown>
+  /** The record of key `id` in the core's JSON format, or `null`. */
+  record(id: string): Record<string, unknown> | null
+  /** Every record, ordered by id (to persist; reload with `new Keyring(pepper, { records })`). */
+  records(): Array<Record<string, unknown>>
+}
+
 /** A normalised view of a text, its map back to the original, and the hidden-character report. */
 export declare class NormalizedText {
   /** The normalised text. */
@@ -44,6 +98,30 @@ export declare class Normalizer {
   normalizeAsync(text: string): Promise<NormalizedText>
 }
 
+/** The decision for one request. */
+export interface Authorization {
+  /** Whether the request may proceed. */
+  allowed: boolean
+  /** The denial's reason (`"max_tokens"`, `"expired"`, `"malformed"`, ...) when denied. */
+  reason?: string
+  /**
+   * When allowed: `id`, `environment`, and when set `limiter_policy`, `max_tokens`,
+   * `superseded_until` (the core's JSON format).
+   */
+  grant?: Record<string, unknown>
+  /**
+   * When denied: `reason` and its details, e.g. `requested` and `max` (the core's JSON
+   * format).
+   */
+  denial?: Record<string, unknown>
+}
+
+/**
+ * Checks a candidate key offline: shape and checksum (of any prefix, or of `prefix`). Throws
+ * `ERR_KEY_CONFIG` for an invalid `prefix` argument.
+ */
+export declare function checkKey(candidate: string, prefix?: string | undefined | null): KeyCheck
+
 /** Counts of what normalisation removed, decoded or folded, per class. */
 export interface HiddenReport {
   /** Zero-width and other invisible format characters removed. */
@@ -68,6 +146,85 @@ export interface HiddenReport {
   mixedScriptWords: number
   /** The ASCII text spelled by tag characters, empty if none. */
   tagPayload: string
+}
+
+/** What to issue. */
+export interface IssueOptions {
+  /** `"live"` (default) or `"test"`. */
+  env?: string
+  /**
+   * The key's scopes in the core's JSON format: `models` and `endpoints` (glob lists),
+   * `max_tokens`, `limiter_policy`, `ip_allow` (CIDR list). Unrestricted by default.
+   */
+  scopes?: Record<string, unknown>
+  /** The key expires this many seconds after `now`. */
+  expiresIn?: number
+  /** Issue time in unix seconds (default: the clock). */
+  now?: number
+}
+
+/**
+ * The result of `checkKey`: the public parts of a valid key, or what is wrong (never the
+ * candidate itself).
+ */
+export interface KeyCheck {
+  /** Whether the candidate is a well-formed key with a valid checksum. */
+  valid: boolean
+  /** The key's product prefix, when valid. */
+  prefix?: string
+  /** `"live"` or `"test"`, when valid. */
+  environment?: string
+  /** The key's public id, when valid. */
+  id?: string
+  /** `"malformed"` or `"checksum"`, when invalid. */
+  kind?: string
+  /**
+   * The part of the key that is wrong (`"prefix"`, `"environment"`, `"id"`, `"secret"`,
+   * `"checksum"`), when invalid.
+   */
+  part?: string
+  /** Why the candidate is invalid (no key material). */
+  error?: string
+}
+
+/** A key found by `scanKeys`: `text.slice(start, end)` is the key (UTF-16 code units). */
+export interface KeyMatch {
+  /** Offset where the key starts. */
+  start: number
+  /** Offset just past the key. */
+  end: number
+  /** The key's public id. */
+  id: string
+  /** `"live"` or `"test"`. */
+  environment: string
+}
+
+/** The parts of an API request that scopes restrict. */
+export interface KeyRequest {
+  /** The endpoint (path) called. */
+  endpoint: string
+  /** The model asked for, when the endpoint takes one. */
+  model?: string
+  /** The `max_tokens` the request asks for, when it states one. */
+  maxTokens?: number
+  /** The client's IPv4 or IPv6 address, when known. */
+  ip?: string
+}
+
+/** Settings of a `Keyring`. */
+export interface KeyringOptions {
+  /**
+   * Product prefix of issued keys (default `"sw"`): 2 to 16 characters, a lowercase ASCII
+   * letter then lowercase letters or digits.
+   */
+  prefix?: string
+  /**
+   * A record's `last_used` is written at most once per this many seconds per key
+   * (default 60).
+   */
+  touchInterval?: number
+  /** Records to load (exported with `records()`, or printed by `shieldwall key new`). */
+  records?: Array<Record<string, unknown>>
 }
 
 /**
@@ -108,3 +265,12 @@ export interface NormalizeOptions {
   /** Largest input accepted, in UTF-8 bytes (default 16 MiB, at most 128 MiB). */
   maxInputBytes?: number
 }
+
+/**
+ * Finds every key of product prefix `prefix` with a valid checksum in `text`, in order, with
+ * UTF-16 spans (`text.slice(start, end)` is the key). An invalid prefix finds nothing.
+ */
+export declare function scanKeys(text: string, prefix: string): Array<KeyMatch>
+
+/** `scanKeys` on the libuv thread pool, for big texts (logs, transcripts). */
+export declare function scanKeysAsync(text: string, prefix: string): Promise<Array<KeyMatch>>

@@ -835,7 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.IssuedKey = nativeBinding.IssuedKey
+module.exports.Keyring = nativeBinding.Keyring
 module.exports.NormalizedText = nativeBinding.NormalizedText
 module.exports.Normalizer = nativeBinding.Normalizer
+module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize
 module.exports.normalizeAsync = nativeBinding.normalizeAsync
+module.exports.scanKeys = nativeBinding.scanKeys
+module.exports.scanKeysAsync = nativeBinding.scanKeysAsync

@@ -1,11 +1,15 @@
 //! The one place core errors become JavaScript errors.
 //!
 //! Every error thrown (or rejected) for bad input carries a stable `code` that JavaScript can
-//! branch on: `ERR_INPUT_TOO_LARGE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_CONFIG`. napi-rs sets
-//! `err.code` from the error's status, so the status here is our own [`Code`].
+//! branch on: `ERR_INPUT_TOO_LARGE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_CONFIG` for the text
+//! layer and options; `ERR_KEY_FORMAT`, `ERR_KEY_CHECKSUM`, `ERR_KEY_CONFIG`,
+//! `ERR_KEY_NOT_FOUND`, `ERR_KEY_EXISTS`, `ERR_KEY_STATE`, `ERR_KEY_RANDOM`, `ERR_KEY_STORE`
+//! for API keys. napi-rs sets `err.code` from the error's status, so the status here is our
+//! own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
+use shieldwall::keys::{KeyError, KeyErrorKind};
 use shieldwall::text::{TextError, TextErrorKind};
 
 /// The `code` of an error thrown to JavaScript.
@@ -17,6 +21,22 @@ pub enum Code {
     OutOfRange,
     /// An option value is out of its allowed range.
     InvalidConfig,
+    /// A candidate key (or key id) does not have the key format's shape.
+    KeyFormat,
+    /// A candidate key's checksum does not match.
+    KeyChecksum,
+    /// A key configuration value (pepper, prefix, environment, scopes, record) is invalid.
+    KeyConfig,
+    /// No record has the key id.
+    KeyNotFound,
+    /// A record with the key id already exists.
+    KeyExists,
+    /// The operation does not apply to the key in its state (e.g. rotating a revoked key).
+    KeyState,
+    /// The operating system's random generator failed.
+    KeyRandom,
+    /// The key store failed.
+    KeyStore,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -27,6 +47,14 @@ impl AsRef<str> for Code {
             Code::InputTooLarge => "ERR_INPUT_TOO_LARGE",
             Code::OutOfRange => "ERR_OUT_OF_RANGE",
             Code::InvalidConfig => "ERR_INVALID_CONFIG",
+            Code::KeyFormat => "ERR_KEY_FORMAT",
+            Code::KeyChecksum => "ERR_KEY_CHECKSUM",
+            Code::KeyConfig => "ERR_KEY_CONFIG",
+            Code::KeyNotFound => "ERR_KEY_NOT_FOUND",
+            Code::KeyExists => "ERR_KEY_EXISTS",
+            Code::KeyState => "ERR_KEY_STATE",
+            Code::KeyRandom => "ERR_KEY_RANDOM",
+            Code::KeyStore => "ERR_KEY_STORE",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -44,6 +72,35 @@ pub fn text(err: TextError) -> Error<Code> {
         _ => Code::Other,
     };
     Error::new(code, err.to_string())
+}
+
+/// Maps a keys error to a JavaScript error with its code.
+pub fn key(err: KeyError) -> Error<Code> {
+    let code = match err.kind() {
+        KeyErrorKind::Malformed => Code::KeyFormat,
+        KeyErrorKind::Checksum => Code::KeyChecksum,
+        KeyErrorKind::InvalidConfig => Code::KeyConfig,
+        KeyErrorKind::NotFound => Code::KeyNotFound,
+        KeyErrorKind::AlreadyExists => Code::KeyExists,
+        KeyErrorKind::InvalidState => Code::KeyState,
+        KeyErrorKind::Random => Code::KeyRandom,
+        KeyErrorKind::Store => Code::KeyStore,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
+/// Scopes or a record that the core's JSON format rejects.
+pub fn key_config(what: &str, err: &serde_json::Error) -> Error<Code> {
+    Error::new(Code::KeyConfig, format!("{what}: {err}"))
+}
+
+/// A request `ip` that is not an IPv4 or IPv6 address.
+pub fn invalid_ip(ip: &str) -> Error<Code> {
+    Error::new(
+        Code::InvalidConfig,
+        format!("ip {ip:?} is not an ipv4 or ipv6 address"),
+    )
 }
 
 /// An error with a [`Code`], as a plain [`napi::Error`] that keeps the code: for the paths

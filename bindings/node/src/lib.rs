@@ -4,8 +4,13 @@
 //! (`error.rs`). `index.d.ts` is generated from the `///` docs here and committed.
 
 mod error;
+mod keys;
 mod text;
 
+pub use keys::{
+    Authorization, Checked, IssueOptions, IssuedKey, KeyCheck, KeyMatch, KeyRequest, Keyring,
+    KeyringOptions, ScanKeysTask,
+};
 pub use text::{
     HiddenReport, NormalizeOptions, NormalizeTask, NormalizedText, Normalizer, Options,
 };

@@ -4,6 +4,7 @@
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
 mod error;
+mod keys;
 mod text;
 
 use pyo3::prelude::*;
@@ -12,7 +13,11 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ShieldwallError, TextError};
+    use crate::error::{ApiKeyError, ShieldwallError, TextError};
+    #[pymodule_export]
+    use crate::keys::{
+        Authorization, IssuedKey, KeyCheck, KeyMatch, KeyRecord, Keyring, check_key, scan_keys,
+    };
     #[pymodule_export]
     use crate::text::{HiddenReport, NormalizedText, Normalizer, normalize};
 

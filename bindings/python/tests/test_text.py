@@ -168,13 +168,22 @@ def test_package_surface() -> None:
     assert shieldwall.__version__.count(".") == 2
     assert sorted(shieldwall.__all__) == sorted(
         [
+            "ApiKeyError",
+            "Authorization",
             "HiddenReport",
+            "IssuedKey",
+            "KeyCheck",
+            "KeyMatch",
+            "KeyRecord",
+            "Keyring",
             "NormalizedText",
             "Normalizer",
             "ShieldwallError",
             "TextError",
             "__version__",
+            "check_key",
             "normalize",
+            "scan_keys",
         ]
     )
     assert "Normalizer(" in repr(Normalizer())

@@ -59,5 +59,154 @@ pub fn run(out: &mut dyn Write) -> io::Result<Outcome> {
             escaped(&text[span.clone()])
         )?;
     }
+    redact(out)?;
+    limit(out)?;
+    keys(out)?;
     Ok(Outcome::Ok)
+}
+
+/// API keys: issue one, authorize two requests, find it leaked in a log line.
+fn keys(out: &mut dyn Write) -> io::Result<()> {
+    use shieldwall::keys::{
+        Environment, KeySpec, Keyring, MemoryStore, Pepper, Request, Scopes, scan,
+    };
+    let fail = |e: shieldwall::keys::KeyError| io::Error::other(e.to_string());
+    writeln!(
+        out,
+        "\n== API keys: checksummed, hashed at rest, scoped, easy to find when leaked =="
+    )?;
+    // A fixed demo pepper; a service keeps its own in a secret store.
+    let pepper = Pepper::new(b"shieldwall demo pepper, not for production use").map_err(fail)?;
+    let keyring = Keyring::builder()
+        .prefix("sw")
+        .build(pepper, MemoryStore::new())
+        .map_err(fail)?;
+    let scopes: Scopes = serde_json::from_str(r#"{"models": ["gpt-4o*"], "max_tokens": 1000}"#)
+        .map_err(io::Error::other)?;
+    let now = shieldwall::keys::unix_now();
+    let spec = KeySpec {
+        environment: Environment::Test,
+        scopes,
+        expires: Some(now + 86_400),
+    };
+    let issued = keyring.issue(&spec, now).map_err(fail)?;
+    let key = issued.key.expose_secret();
+    writeln!(out, "issued (shown once): {key}")?;
+    writeln!(
+        out,
+        "stored: id {} and an HMAC-SHA256 of the key, never the key",
+        issued.key.id()
+    )?;
+    for (what, model, tokens) in [
+        ("gpt-4o-mini, 500 tokens", "gpt-4o-mini", 500),
+        ("gpt-4o, 5000 tokens", "gpt-4o", 5000),
+    ] {
+        let request = Request {
+            model: Some(model),
+            max_tokens: Some(tokens),
+            ..Request::new("/v1/chat/completions")
+        };
+        let verdict = keyring.authorize(key, &request, now).map_err(fail)?;
+        match verdict.denial() {
+            None => writeln!(out, "request {what}: allowed")?,
+            Some(denial) => writeln!(out, "request {what}: denied by scope {:?}", denial.reason())?,
+        }
+    }
+    let mut typo = key.to_string();
+    typo.pop();
+    typo.push(if key.ends_with('A') { 'B' } else { 'A' });
+    writeln!(
+        out,
+        "a one-character typo fails the checksum offline: {}",
+        shieldwall::keys::check(&typo).is_err()
+    )?;
+    let log = format!("2026-11-26 12:00:01 POST /v1/chat auth=Bearer {key} status=200");
+    let found = scan(&log, "sw");
+    writeln!(
+        out,
+        "leak scan of a log line finds {} key(s), id {}",
+        found.len(),
+        issued.key.id()
+    )?;
+    Ok(())
+}
+
+/// The redactor: a prompt redacted with reversible placeholders, a streamed answer redacted
+/// chunk by chunk, and the placeholders restored.
+fn redact(out: &mut dyn Write) -> io::Result<()> {
+    use shieldwall::redact::{Redactor, StreamRedactor, Vault};
+    writeln!(
+        out,
+        "\n== Redactor: personal data and secrets out of prompts, answers and logs =="
+    )?;
+    let redactor = Redactor::new();
+    let mut vault = Vault::default();
+    let prompt = "Hi, I'm ann.lee@corp.io, card 4539 1488 0343 6467, IBAN GB82 WEST 1234 5698 7654 32. \
+                  Deploy with AKIAZ3MHXQ7P5RVUCNTE and ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o.";
+    let redacted = redactor.redact_with(prompt, &mut vault);
+    writeln!(out, "prompt:   {prompt}")?;
+    writeln!(out, "redacted: {}", redacted.text)?;
+    for f in &redacted.findings {
+        writeln!(
+            out,
+            "  {:<16} {:<22} bytes {:>3}..{:<3} confidence {:.2}",
+            f.kind, f.detector, f.start, f.end, f.confidence
+        )?;
+    }
+    // The model's answer arrives in chunks; a secret straddles two of them.
+    let chunks = [
+        "Sure [EMAIL_1]! Your new token is ghp_Zq4",
+        "Xw8Lm2Nn6Bv0Cc3Dd5Ee7Ff9Gg1Hh2Ii4",
+        " and your card stays [PAYMENT_CARD_1].",
+    ];
+    // The stream numbers new findings after the prompt's; restoring with the prompt's vault
+    // gives the user back their own data and keeps what the model made up redacted.
+    let mut stream = StreamRedactor::new(redactor.clone(), vault.clone());
+    let mut answer = String::new();
+    for chunk in chunks {
+        answer += &stream.push(chunk);
+    }
+    answer += &stream.finish();
+    writeln!(out, "streamed answer, redacted: {answer}")?;
+    writeln!(out, "restored for the user:     {}", vault.restore(&answer))?;
+    Ok(())
+}
+
+/// The limiter: requests and tokens per key, until the key runs dry, with headers.
+fn limit(out: &mut dyn Write) -> io::Result<()> {
+    use shieldwall::limit::{Limit, ManualClock, Quota, RateLimiter, Request, headers};
+    use std::num::NonZeroU64;
+    writeln!(
+        out,
+        "\n== Limiter: requests and tokens per key and per account, with headers =="
+    )?;
+    let fail = |e: shieldwall::limit::LimitError| io::Error::other(e.to_string());
+    let nz = |n| NonZeroU64::new(n).ok_or_else(|| io::Error::other("zero quota"));
+    let limiter = RateLimiter::builder()
+        .limit(Limit::requests("rpm", Quota::per_minute(nz(3)?)))
+        .limit(Limit::tokens("tpm", Quota::per_minute(nz(10_000)?)))
+        .clock(ManualClock::new())
+        .build()
+        .map_err(fail)?;
+    for i in 1..=4 {
+        let decision = limiter
+            .check(&Request::new("sk-demo").tokens(2_000))
+            .map_err(fail)?;
+        let shown: Vec<String> = headers::all(&decision)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("x-ratelimit-remaining") || *name == "retry-after")
+            .map(|(name, value)| format!("{name}: {value}"))
+            .collect();
+        let verdict = if decision.allowed() {
+            "allowed".to_string()
+        } else {
+            "429".to_string()
+        };
+        writeln!(
+            out,
+            "request {i} (2000 tokens): {verdict:<8} {}",
+            shown.join(", ")
+        )?;
+    }
+    Ok(())
 }

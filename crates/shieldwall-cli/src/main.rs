@@ -8,7 +8,10 @@
 mod classify;
 mod demo;
 mod jsonl;
+mod key;
+mod limit;
 mod normalize;
+mod redact;
 mod train;
 
 use std::io::{self, Write};
@@ -36,6 +39,12 @@ enum Command {
     TrainInjection(train::TrainArgs),
     /// Source-held-out evaluation of the injection model.
     EvalInjection(train::EvalArgs),
+    /// API keys: issue one, check a candidate offline, scan text for leaked keys.
+    Key(key::Args),
+    /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
+    Redact(redact::RedactArgs),
+    /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
+    LimitSim(limit::Args),
 }
 
 /// How a subcommand ended.
@@ -57,6 +66,9 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args, &mut out),
         Command::TrainInjection(args) => train::run_train(args, &mut out),
         Command::EvalInjection(args) => train::run_eval(args, &mut out),
+        Command::Key(args) => key::run(args, &mut out),
+        Command::Redact(args) => redact::run(args, &mut out),
+        Command::LimitSim(args) => limit::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

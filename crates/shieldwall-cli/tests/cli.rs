@@ -6,8 +6,14 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 fn shieldwall(args: &[&str], stdin: &[u8]) -> Output {
+    shieldwall_env(args, stdin, &[])
+}
+
+/// [`shieldwall`] with extra environment variables.
+fn shieldwall_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shieldwall"))
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -29,6 +35,27 @@ fn demo_unmasks_the_hidden_instruction() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("ignore previous instructions"), "{text}");
     assert!(text.contains("spelling \"ignore the user\""), "{text}");
+    assert!(text.contains("denied by scope \"max_tokens\""), "{text}");
+    assert!(
+        text.contains("redacted: Hi, I'm [EMAIL_1], card [PAYMENT_CARD_1]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Your new token is [ACCESS_TOKEN_2] and your card stays [PAYMENT_CARD_1]."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "restored for the user:     Sure ann.lee@corp.io! Your new token is [ACCESS_TOKEN_2]"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("request 4 (2000 tokens): 429"), "{text}");
+    assert!(text.contains("fails the checksum offline: true"), "{text}");
+    assert!(
+        text.contains("leak scan of a log line finds 1 key(s)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -122,4 +149,238 @@ fn missing_input_file_is_reported() {
             .unwrap()
             .contains("cannot open /nonexistent/x.jsonl")
     );
+}
+
+/// The JSON lines of a run's stdout.
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The vectors of a `testdata/keys/*.jsonl` file (comment lines skipped).
+fn key_vectors(rel: &str) -> Vec<Value> {
+    testdata(rel)
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const PEPPER_VAR: &str = "SHIELDWALL_CLI_TEST_PEPPER";
+const PEPPER: &str = "cli-test pepper of at least 32 bytes";
+
+#[test]
+fn key_new_check_and_scan_end_to_end() {
+    let out = shieldwall_env(
+        &[
+            "key",
+            "new",
+            "--prefix",
+            "acme",
+            "--env",
+            "test",
+            "--scopes",
+            r#"{"models": ["gpt-4o*"], "max_tokens": 9}"#,
+            "--expires-in",
+            "60",
+            "--pepper-env",
+            PEPPER_VAR,
+        ],
+        b"",
+        &[(PEPPER_VAR, PEPPER)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    let key = lines[0]["key"].as_str().unwrap().to_owned();
+    let record = &lines[0]["record"];
+    assert!(key.starts_with("acme_test_"), "{key}");
+    assert_eq!(record["id"], key[10..22]);
+    assert_eq!(record["environment"], "test");
+    assert_eq!(record["scopes"]["max_tokens"], 9);
+    assert_eq!(record["scopes"]["models"][0], "gpt-4o*");
+    assert_eq!(
+        record["expires"].as_u64().unwrap(),
+        record["created"].as_u64().unwrap() + 60
+    );
+    assert_eq!(record["hash"].as_str().unwrap().len(), 64);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.matches(&key[23..]).count(),
+        1,
+        "the secret is printed once"
+    );
+    assert!(!stdout.contains(PEPPER));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&key[23..]));
+
+    // Check it: as an argument, from stdin (kept out of shell history), with its prefix.
+    for (args, stdin) in [
+        (vec!["key", "check", key.as_str()], Vec::new()),
+        (vec!["key", "check"], format!("{key}\n").into_bytes()),
+        (
+            vec!["key", "check", "-", "--prefix", "acme"],
+            key.clone().into_bytes(),
+        ),
+    ] {
+        let out = shieldwall(&args, &stdin);
+        assert!(out.status.success(), "{args:?}");
+        let v = &json_lines(&out)[0];
+        assert_eq!(v["valid"], true);
+        assert_eq!(
+            (&v["prefix"], &v["environment"]),
+            (&"acme".into(), &"test".into())
+        );
+        assert_eq!(v["id"], record["id"]);
+    }
+    let out = shieldwall(&["key", "check", "--prefix", "sw", &key], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out)[0]["part"], "prefix");
+
+    // Find it in a log, line by line, with code point offsets.
+    let log = format!("é token={key}&x=1\nnothing here\n{key} {key}\n");
+    let out = shieldwall(&["key", "scan", "--prefix", "acme"], log.as_bytes());
+    assert!(out.status.success());
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    let spans = |v: &Value| -> Vec<(u64, u64)> {
+        v["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["start"].as_u64().unwrap(), m["end"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(spans(&lines[0]), [(8, 69)]);
+    assert_eq!(lines[0]["matches"][0]["id"], record["id"]);
+    assert_eq!(lines[0]["matches"][0]["environment"], "test");
+    assert_eq!(spans(&lines[1]), []);
+    assert_eq!(spans(&lines[2]), [(0, 61), (62, 123)]);
+    assert!(!String::from_utf8(out.stdout).unwrap().contains(&key[23..]));
+    // --fail-on-match turns a find into exit code 1 (for CI and pre-commit hooks).
+    let out = shieldwall(
+        &["key", "scan", "--prefix", "acme", "--fail-on-match"],
+        log.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = shieldwall(
+        &["key", "scan", "--prefix", "acme", "--fail-on-match"],
+        b"nothing\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn key_new_needs_a_pepper_and_valid_options() {
+    let missing = shieldwall_env(&["key", "new", "--pepper-env", PEPPER_VAR], b"", &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stdout.is_empty());
+    let err = String::from_utf8(missing.stderr).unwrap();
+    assert!(
+        err.contains(&format!("set {PEPPER_VAR} to the server's pepper")),
+        "{err}"
+    );
+
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&[], "short", "5 bytes is shorter"),
+        (&["--prefix", "Bad"], PEPPER, "--prefix: invalid key prefix"),
+        (
+            &["--scopes", r#"{"modles": []}"#],
+            PEPPER,
+            "--scopes: unknown field",
+        ),
+        (
+            &["--scopes", r#"{"ip_allow": ["10.0.0.1/8"]}"#],
+            PEPPER,
+            "host bits set",
+        ),
+    ];
+    for (extra, pepper, message) in cases {
+        let mut args = vec!["key", "new", "--pepper-env", PEPPER_VAR];
+        args.extend_from_slice(extra);
+        let out = shieldwall_env(&args, b"", &[(PEPPER_VAR, pepper)]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn key_check_matches_the_shared_format_vectors() {
+    let vectors = key_vectors("keys/format.jsonl");
+    assert!(vectors.len() >= 20, "the vector file lost lines");
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let candidate = v["candidate"].as_str().unwrap();
+        let mut args = vec!["key", "check"];
+        if let Some(p) = v["expected_prefix"].as_str() {
+            args.extend(["--prefix", p]);
+        }
+        // Through stdin: a candidate may start with '-'.
+        let out = shieldwall(&args, format!("{candidate}\n").as_bytes());
+        let got = &json_lines(&out)[0];
+        if v["valid"] == true {
+            assert_eq!(out.status.code(), Some(0), "{name}");
+            assert_eq!(got["valid"], true, "{name}");
+            for field in ["prefix", "environment", "id"] {
+                assert_eq!(got[field], v[field], "{name}: {field}");
+            }
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{name}");
+            assert_eq!(got["valid"], false, "{name}");
+            assert_eq!(got["part"], v["part"], "{name}");
+            let error = got["error"].as_str().unwrap();
+            let chars: Vec<char> = candidate.chars().collect();
+            for w in chars.windows(8) {
+                let w: String = w.iter().collect();
+                assert!(!error.contains(&w), "{name}: key material in {error}");
+            }
+        }
+    }
+}
+
+#[test]
+fn key_scan_matches_the_shared_scan_vectors() {
+    let vectors = key_vectors("keys/scan.jsonl");
+    assert!(vectors.len() >= 10, "the vector file lost lines");
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let prefix = v["prefix"].as_str().unwrap();
+        let input = format!("{}\n", serde_json::json!({"text": v["text"]}));
+        let out = shieldwall(
+            &["key", "scan", "--prefix", prefix, "--jsonl"],
+            input.as_bytes(),
+        );
+        if !(2..=16).contains(&prefix.len())
+            || prefix
+                .chars()
+                .any(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+        {
+            // The CLI refuses an invalid prefix as a usage error; the library finds nothing.
+            assert_eq!(out.status.code(), Some(2), "{name}");
+            assert!(v["matches"].as_array().unwrap().is_empty(), "{name}");
+            continue;
+        }
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{name}");
+        let got: Vec<Value> = lines[0]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| serde_json::json!({"start": m["start"], "end": m["end"], "id": m["id"]}))
+            .collect();
+        assert_eq!(Value::from(got), v["matches"], "{name}");
+    }
 }

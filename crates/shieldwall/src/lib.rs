@@ -8,6 +8,12 @@
 //! # Modules
 //! - [`text`]: the normalised view of untrusted text that every detector scans, with an offset
 //!   map back to the original and a report of hidden characters.
+//! - [`keys`]: API keys with a product prefix and a checksum, stored only as peppered hashes,
+//!   verified in constant time, scoped, rotated with a grace period, and found when leaked.
+//! - [`redact`]: PII and secret redaction from a catalog of validated detectors, with typed
+//!   placeholders that a vault restores, and a streaming redactor.
+//! - [`limit`]: rate limits on requests and tokens: multi-limit policies per key, account and
+//!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -25,6 +31,9 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod injection;
+pub mod keys;
+pub mod limit;
+pub mod redact;
 pub mod text;
 
 // The README's Rust examples run as doctests.

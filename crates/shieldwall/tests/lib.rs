@@ -3,4 +3,7 @@
 
 mod common;
 mod injection;
+mod keys;
+mod limit;
+mod redact;
 mod text;

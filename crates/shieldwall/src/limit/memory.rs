@@ -1,0 +1,652 @@
+//! The in-process store: sharded maps of compact bucket states with a hard bound on keys.
+
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
+use smallvec::SmallVec;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::bucket::{Gcra, State};
+use super::clock::nanos;
+use super::store::{Adjust, Cell, Source, Store};
+use super::{BucketState, LimitError, Quota, Status};
+
+/// Default [`MemoryStoreBuilder::max_keys`]: 1 048 576 buckets.
+pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
+
+/// Default [`MemoryStoreBuilder::shards`]: 64.
+pub const DEFAULT_SHARDS: usize = 64;
+
+/// Most limits (maps) one store keeps per shard.
+const MAX_LIMIT_INDEX: u32 = 1024;
+
+/// A bucket's identity: two independent keyed 64-bit hashes of (limit, scope value). The
+/// value itself is not stored. With secret random keys, two values share an identity with
+/// probability about 2^-128 per pair, which an attacker cannot raise without the keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Id {
+    /// Picks the shard (bits 32 and up) and the table slot.
+    h1: u64,
+    h2: u64,
+}
+
+/// One bucket: identity and state, 32 bytes in the table and nothing on the heap.
+type Entry = (Id, State);
+
+#[derive(Default)]
+struct Shard {
+    /// One table per limit index: identity → state. Entries are found by the hash the
+    /// store computed once for the shard choice.
+    maps: Vec<HashTable<Entry>>,
+    len: usize,
+    /// No bucket of this shard is full before this time (ns), so a sweep before it frees
+    /// nothing.
+    next_sweep: u64,
+}
+
+impl std::fmt::Debug for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shard {
+    fn get(&self, limit: u32, id: Id) -> Option<State> {
+        self.maps
+            .get(limit as usize)?
+            .find(id.h1, |e| e.0 == id)
+            .map(|e| e.1)
+    }
+
+    fn contains(&self, limit: u32, id: Id) -> bool {
+        self.get(limit, id).is_some()
+    }
+
+    /// Stores `state`; a full bucket is removed instead (it equals an absent one).
+    fn put(&mut self, limit: u32, id: Id, state: State, now: u64) {
+        let idx = limit as usize;
+        if state.tat <= now {
+            if let Some(map) = self.maps.get_mut(idx) {
+                if let Ok(entry) = map.find_entry(id.h1, |e| e.0 == id) {
+                    entry.remove();
+                    self.len -= 1;
+                }
+            }
+            return;
+        }
+        if self.maps.len() <= idx {
+            self.maps.resize_with(idx + 1, HashTable::new);
+        }
+        let map = &mut self.maps[idx];
+        match map.find_mut(id.h1, |e| e.0 == id) {
+            Some(slot) => slot.1 = state,
+            None => {
+                map.insert_unique(id.h1, (id, state), |e| e.0.h1);
+                self.len += 1;
+            }
+        }
+        self.next_sweep = self.next_sweep.min(state.tat);
+    }
+
+    /// Removes every full bucket. Returns how many were removed.
+    fn sweep(&mut self, now: u64) -> usize {
+        if now < self.next_sweep {
+            return 0;
+        }
+        let before = self.len;
+        let mut next = u64::MAX;
+        for map in &mut self.maps {
+            map.retain(|e| {
+                let keep = e.1.tat > now;
+                if keep {
+                    next = next.min(e.1.tat);
+                }
+                keep
+            });
+        }
+        self.len = self.maps.iter().map(HashTable::len).sum();
+        self.next_sweep = next;
+        before - self.len
+    }
+
+    fn bytes(&self) -> usize {
+        self.maps
+            .iter()
+            .map(|m| m.capacity() * (size_of::<Entry>() + 1))
+            .sum()
+    }
+}
+
+/// Keeps bucket states in process: `N` shards, each a mutex over one hash table per limit,
+/// with 32 bytes per bucket (16 of state, 16 of identity) and nothing else: the scope value
+/// is identified by two independently keyed 64-bit hashes (collision odds about 2^-128 per
+/// pair, not steerable without the process's random keys) and is not stored, so a bucket
+/// costs 33 bytes of table slot whatever the length of the key.
+///
+/// **Bounded memory.** The store holds at most [`MemoryStoreBuilder::max_keys`] buckets. A
+/// full bucket is never stored (it equals an absent one), and when a shard is at its bound,
+/// the buckets that have refilled since are swept out first: evicting a full bucket never
+/// changes a decision. Only when every bucket of the shard is still in use does a new key
+/// get [`LimitErrorKind::StoreFull`](super::LimitErrorKind::StoreFull), which the limiter
+/// turns into a denial unless it is set to fail open. An attacker rotating keys thus fills
+/// at most the bound, and cannot reset anyone's bucket.
+///
+/// # Example
+/// ```
+/// use shieldwall::limit::{Limit, MemoryStore, Quota, RateLimiter, Request};
+/// use std::num::NonZeroU64;
+///
+/// let store = MemoryStore::builder().max_keys(100_000).shards(16).build()?;
+/// let limiter = RateLimiter::builder()
+///     .limit(Limit::requests("rpm", Quota::per_minute(NonZeroU64::new(60).unwrap())))
+///     .store(store)
+///     .build()?;
+/// assert!(limiter.check(&Request::new("sk-1"))?.allowed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    mask: u64,
+    per_shard: usize,
+    /// Two independently keyed hashers for [`Id`].
+    hashers: (RandomState, RandomState),
+}
+
+/// Builds a [`MemoryStore`]. Setters take `&mut self`; a builder can be reused.
+///
+/// # Example
+/// ```
+/// use shieldwall::limit::MemoryStore;
+///
+/// let store = MemoryStore::builder().max_keys(1000).shards(4).build()?;
+/// assert_eq!(store.max_keys(), 1000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct MemoryStoreBuilder {
+    max_keys: usize,
+    shards: usize,
+}
+
+impl Default for MemoryStoreBuilder {
+    fn default() -> Self {
+        Self {
+            max_keys: DEFAULT_MAX_KEYS,
+            shards: DEFAULT_SHARDS,
+        }
+    }
+}
+
+impl MemoryStoreBuilder {
+    /// The most buckets the store keeps (one per limit and scope value), at least 1.
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::builder().max_keys(10).shards(2).build()?;
+    /// assert_eq!(store.max_keys(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_keys(&mut self, max_keys: usize) -> &mut Self {
+        self.max_keys = max_keys;
+        self
+    }
+
+    /// The number of shards (locks), a power of two from 1 to 4096. It is lowered to the
+    /// largest power of two not above `max_keys`.
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::builder().shards(8).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shards(&mut self, shards: usize) -> &mut Self {
+        self.shards = shards;
+        self
+    }
+
+    /// Builds the store.
+    ///
+    /// # Errors
+    /// When `max_keys` is zero or `shards` is not a power of two from 1 to 4096.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::limit::MemoryStore;
+    /// assert!(MemoryStore::builder().shards(3).build().is_err());
+    /// assert!(MemoryStore::builder().max_keys(0).build().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(&self) -> Result<MemoryStore, LimitError> {
+        if self.max_keys == 0 {
+            return Err(LimitError::out_of_range("max_keys below 1: max_keys", 0, 0));
+        }
+        if !self.shards.is_power_of_two() || self.shards > 4096 {
+            return Err(LimitError::out_of_range(
+                "shards (a power of two): shards",
+                self.shards as u64,
+                4096,
+            ));
+        }
+        let mut shards = self.shards;
+        while shards > self.max_keys {
+            shards /= 2;
+        }
+        Ok(MemoryStore {
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            mask: shards as u64 - 1,
+            per_shard: self.max_keys / shards,
+            hashers: (RandomState::new(), RandomState::new()),
+        })
+    }
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic while holding the lock cannot leave a shard inconsistent in a way that matters
+    // to rate limiting (each write is one map operation), so a poisoned lock is used as is.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What phase one found for one cell.
+#[derive(Clone, Copy)]
+struct Pending {
+    gcra: Gcra,
+    /// Whether the bucket was stored when the batch was read.
+    present: bool,
+    status: Status,
+    before: u128,
+    after: u128,
+}
+
+impl MemoryStore {
+    /// A store with the defaults: [`DEFAULT_MAX_KEYS`] buckets in [`DEFAULT_SHARDS`] shards.
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::new();
+    /// assert!(store.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new() -> Self {
+        MemoryStoreBuilder::default()
+            .build()
+            .unwrap_or_else(|_| unreachable!("the default builder is valid"))
+    }
+
+    /// A builder to set the bound and the shard count.
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::builder().max_keys(64).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder() -> MemoryStoreBuilder {
+        MemoryStoreBuilder::default()
+    }
+
+    /// The most buckets the store keeps (the bound given, rounded down to a multiple of the
+    /// shard count).
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::builder().max_keys(1001).shards(4).build()?;
+    /// assert_eq!(store.max_keys(), 1000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_keys(&self) -> usize {
+        self.per_shard * self.shards.len()
+    }
+
+    /// Buckets stored now (full buckets are not stored).
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::limit::{Limit, MemoryStore, Quota, RateLimiter, Request};
+    /// use std::num::NonZeroU64;
+    /// use std::sync::Arc;
+    ///
+    /// let store = Arc::new(MemoryStore::new());
+    /// let limiter = RateLimiter::builder()
+    ///     .limit(Limit::requests("rps", Quota::per_second(NonZeroU64::new(5).unwrap())))
+    ///     .shared_store(store.clone())
+    ///     .build()?;
+    /// limiter.check(&Request::new("a"))?;
+    /// limiter.check(&Request::new("b"))?;
+    /// assert_eq!(store.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len).sum()
+    }
+
+    /// Whether no bucket is stored.
+    ///
+    /// # Example
+    /// ```
+    /// assert!(shieldwall::limit::MemoryStore::new().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Removes every bucket that is full at `now` (the limiter's clock time). Returns how many
+    /// were removed. The store does this by itself when a shard reaches its bound; call it to
+    /// give memory back earlier.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::limit::{Limit, ManualClock, MemoryStore, Quota, RateLimiter, Request};
+    /// use std::num::NonZeroU64;
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let store = Arc::new(MemoryStore::new());
+    /// let limiter = RateLimiter::builder()
+    ///     .limit(Limit::requests("rps", Quota::per_second(NonZeroU64::new(5).unwrap())))
+    ///     .shared_store(store.clone())
+    ///     .clock(clock.clone())
+    ///     .build()?;
+    /// limiter.check(&Request::new("a"))?;
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(store.evict_idle(Duration::from_secs(1)), 1);
+    /// assert!(store.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evict_idle(&self, now: Duration) -> usize {
+        let now = nanos(now);
+        self.shards.iter().map(|s| lock(s).sweep(now)).sum()
+    }
+
+    /// Heap bytes held by the tables: every slot (identity, state and control byte), used
+    /// or not.
+    ///
+    /// # Example
+    /// ```
+    /// let store = shieldwall::limit::MemoryStore::new();
+    /// assert_eq!(store.approx_bytes(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn approx_bytes(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).bytes()).sum()
+    }
+
+    /// The cell's identity and shard.
+    fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
+        let id = Id {
+            h1: self.hashers.0.hash_one((cell.limit, cell.key)),
+            h2: self.hashers.1.hash_one((cell.limit, cell.key)),
+        };
+        (id, ((id.h1 >> 32) & self.mask) as usize)
+    }
+
+    fn check_cell(cell: &Cell<'_>) -> Result<Gcra, LimitError> {
+        if cell.limit >= MAX_LIMIT_INDEX {
+            return Err(LimitError::out_of_range(
+                "limit index",
+                u64::from(cell.limit),
+                u64::from(MAX_LIMIT_INDEX - 1),
+            ));
+        }
+        cell.quota.validate()?;
+        Gcra::new(&cell.quota, 1).ok_or_else(|| LimitError::bad_period("?"))
+    }
+
+    /// Runs `f` with the shards of `cells` locked (in index order, so batches never
+    /// deadlock); `f` gets the guards and, per cell, its identity and the index of its guard.
+    fn locked<R>(
+        &self,
+        cells: &[Cell<'_>],
+        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[(Id, usize)]) -> R,
+    ) -> R {
+        if let [cell] = cells {
+            let (id, shard) = self.locate(cell);
+            let mut guard = [lock(&self.shards[shard])];
+            return f(&mut guard, &[(id, 0)]);
+        }
+        let located: SmallVec<[(Id, usize); 8]> = cells.iter().map(|c| self.locate(c)).collect();
+        let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
+        order.sort_unstable();
+        order.dedup();
+        let mut guards: SmallVec<[MutexGuard<'_, Shard>; 8]> =
+            order.iter().map(|&i| lock(&self.shards[i])).collect();
+        let which: SmallVec<[(Id, usize); 8]> = located
+            .iter()
+            .map(|&(h, s)| (h, order.binary_search(&s).unwrap_or(0)))
+            .collect();
+        f(&mut guards, &which)
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Store for MemoryStore {
+    fn acquire(
+        &self,
+        now: Duration,
+        cells: &[Cell<'_>],
+        out: &mut [BucketState],
+    ) -> Result<Source, LimitError> {
+        if out.len() < cells.len() {
+            return Err(LimitError::config("output shorter than the cells".into()));
+        }
+        let now = nanos(now);
+        let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
+        for cell in cells {
+            pending.push(Pending {
+                gcra: Self::check_cell(cell)?,
+                present: false,
+                status: Status::Allowed,
+                before: 0,
+                after: 0,
+            });
+        }
+        self.locked(cells, |guards, which| {
+            let mut all = true;
+            for (j, cell) in cells.iter().enumerate() {
+                let p = &mut pending[j];
+                let (id, g) = which[j];
+                let state = guards[g].get(cell.limit, id);
+                p.present = state.is_some();
+                p.before = p.gcra.debt(state.unwrap_or_default(), now);
+                (p.status, p.after) = p.gcra.take(p.before, cell.amount);
+                all &= p.status == Status::Allowed;
+            }
+            if all {
+                self.make_room(now, cells, &pending, guards, which)?;
+                self.write(now, cells, &pending, guards, which);
+            }
+            for (j, cell) in cells.iter().enumerate() {
+                let p = &pending[j];
+                let debt = if all { p.after } else { p.before };
+                out[j] = p.gcra.report(p.status, debt, cell.amount);
+            }
+            Ok(Source::Store)
+        })
+    }
+
+    fn adjust(&self, now: Duration, cells: &[Cell<'_>], how: Adjust) -> Result<Source, LimitError> {
+        let now = nanos(now);
+        let mut gcras: SmallVec<[Gcra; 4]> = SmallVec::with_capacity(cells.len());
+        for cell in cells {
+            gcras.push(Self::check_cell(cell)?);
+        }
+        self.locked(cells, |guards, which| {
+            let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
+            for (j, cell) in cells.iter().enumerate() {
+                let g = gcras[j];
+                let (id, s) = which[j];
+                let state = guards[s].get(cell.limit, id);
+                let before = g.debt(state.unwrap_or_default(), now);
+                let after = match how {
+                    Adjust::Refund => g.refund(before, cell.amount),
+                    Adjust::Charge => g.charge(before, cell.amount),
+                };
+                pending.push(Pending {
+                    gcra: g,
+                    present: state.is_some(),
+                    status: Status::Allowed,
+                    before,
+                    after,
+                });
+            }
+            self.make_room(now, cells, &pending, guards, which)?;
+            self.write(now, cells, &pending, guards, which);
+            Ok(Source::Store)
+        })
+    }
+
+    fn supports(&self, _name: &str, quota: &Quota) -> Result<(), LimitError> {
+        quota.validate()
+    }
+}
+
+impl MemoryStore {
+    /// Makes sure the new buckets of this batch fit under the bound, sweeping full buckets
+    /// out of a shard that would overflow. Fails (before anything is written) when they do
+    /// not fit. Only a batch that adds buckets looks further than `pending`.
+    fn make_room(
+        &self,
+        now: u64,
+        cells: &[Cell<'_>],
+        pending: &[Pending],
+        guards: &mut [MutexGuard<'_, Shard>],
+        which: &[(Id, usize)],
+    ) -> Result<(), LimitError> {
+        let adds = pending
+            .iter()
+            .any(|p| !p.present && p.after > 0 && p.after != p.before);
+        if !adds {
+            return Ok(());
+        }
+        let new_in = |g: usize, guards: &[MutexGuard<'_, Shard>]| {
+            cells
+                .iter()
+                .enumerate()
+                .filter(|&(j, c)| {
+                    which[j].1 == g
+                        && pending[j].after > 0
+                        && pending[j].after != pending[j].before
+                        && !guards[g].contains(c.limit, which[j].0)
+                })
+                .count()
+        };
+        for g in 0..guards.len() {
+            let needed = new_in(g, guards);
+            if needed == 0 || guards[g].len + needed <= self.per_shard {
+                continue;
+            }
+            guards[g].sweep(now);
+            // The sweep may have removed buckets of this batch that were full: count again.
+            let needed = new_in(g, guards);
+            if guards[g].len + needed > self.per_shard {
+                return Err(LimitError::store_full(self.max_keys()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the new states of a batch that went through.
+    fn write(
+        &self,
+        now: u64,
+        cells: &[Cell<'_>],
+        pending: &[Pending],
+        guards: &mut [MutexGuard<'_, Shard>],
+        which: &[(Id, usize)],
+    ) {
+        for (j, cell) in cells.iter().enumerate() {
+            let p = &pending[j];
+            if p.after != p.before {
+                let state = p.gcra.state(p.after, now);
+                let (id, g) = which[j];
+                guards[g].put(cell.limit, id, state, now);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU64;
+
+    fn cell(key: &str, amount: u64) -> Cell<'_> {
+        Cell {
+            limit: 0,
+            name: "rps",
+            key,
+            quota: Quota::per_second(NonZeroU64::new(2).unwrap()),
+            amount,
+        }
+    }
+
+    #[test]
+    fn state_is_compact() {
+        assert_eq!(size_of::<State>(), 16);
+        assert_eq!(size_of::<Entry>(), 32);
+    }
+
+    #[test]
+    fn the_bound_holds_and_only_full_buckets_are_evicted() {
+        let store = MemoryStore::builder()
+            .max_keys(4)
+            .shards(1)
+            .build()
+            .unwrap();
+        let mut out = [BucketState::default()];
+        let t0 = Duration::ZERO;
+        for k in ["a", "b", "c", "d"] {
+            store.acquire(t0, &[cell(k, 2)], &mut out).unwrap();
+        }
+        assert_eq!(store.len(), 4);
+        // A fifth key does not fit while the four are in use, and nobody's bucket is reset.
+        let err = store.acquire(t0, &[cell("e", 1)], &mut out).unwrap_err();
+        assert_eq!(err.kind(), super::super::LimitErrorKind::StoreFull);
+        store.acquire(t0, &[cell("a", 1)], &mut out).unwrap();
+        assert_eq!(out[0].status, Status::Limited);
+        // A check that takes nothing from an absent key needs no room.
+        store.acquire(t0, &[cell("e", 0)], &mut out).unwrap();
+        assert_eq!(out[0].remaining, 2);
+        // Once the buckets are full again they are swept out to make room.
+        let t1 = Duration::from_secs(1);
+        store.acquire(t1, &[cell("e", 1)], &mut out).unwrap();
+        assert_eq!(out[0].status, Status::Allowed);
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn a_denied_batch_takes_nothing() {
+        let store = MemoryStore::new();
+        let mut out = [BucketState::default(); 2];
+        let one = NonZeroU64::new(1).unwrap();
+        let a = cell("k", 1);
+        let b = Cell {
+            limit: 1,
+            name: "daily",
+            quota: Quota::per_day(one),
+            ..a
+        };
+        store.acquire(Duration::ZERO, &[a, b], &mut out).unwrap();
+        assert!(out.iter().all(|s| s.status == Status::Allowed));
+        store.acquire(Duration::ZERO, &[a, b], &mut out).unwrap();
+        assert_eq!(
+            (out[0].status, out[1].status),
+            (Status::Allowed, Status::Limited)
+        );
+        // `a` still has its one unit left: the denied batch did not take it.
+        assert_eq!(out[0].remaining, 1);
+        store.acquire(Duration::ZERO, &[a], &mut out[..1]).unwrap();
+        assert_eq!(out[0].status, Status::Allowed);
+    }
+}
