@@ -467,7 +467,7 @@ impl InjectionClassifier {
         config: InjectionConfig,
         model: Option<Arc<Model>>,
     ) -> Result<Self, InjectionError> {
-        let model = model.unwrap_or_else(|| Arc::new(Model::embedded().clone()));
+        let model = model.unwrap_or_else(|| Arc::clone(Model::embedded_shared()));
         let threshold = match config.threshold {
             Some(t) => t,
             None => {

@@ -13,7 +13,7 @@
 //! model's weights as `f32`; then `2^bits` hashed weights as `i8` (the real weight is
 //! `q * scale`).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::error::InjectionError;
 use super::features::{N_DENSE, N_FAMILY_FEATURES};
@@ -88,8 +88,13 @@ pub(crate) struct FloatWeights {
 impl Model {
     /// The model compiled into the library.
     pub fn embedded() -> &'static Model {
-        static M: OnceLock<Model> = OnceLock::new();
-        M.get_or_init(|| Model::from_bytes(EMBEDDED).unwrap_or_else(|_| Model::zero(18)))
+        Self::embedded_shared()
+    }
+
+    /// The embedded model behind a shared pointer (parsed once, never copied).
+    pub(crate) fn embedded_shared() -> &'static Arc<Model> {
+        static M: OnceLock<Arc<Model>> = OnceLock::new();
+        M.get_or_init(|| Arc::new(Model::from_bytes(EMBEDDED).unwrap_or_else(|_| Model::zero(18))))
     }
 
     /// An untrained model (every weight zero).
