@@ -37,6 +37,9 @@ pub struct TrainArgs {
     /// Per-thousand chance that an update hides the n-gram features.
     #[arg(long, default_value_t = TrainConfig::default().lexical_dropout_permille)]
     dropout: u32,
+    /// How much sources of one class are evened out (0: by rows, 1: equal).
+    #[arg(long, default_value_t = TrainConfig::default().source_balance)]
+    source_balance: f32,
     /// Skip the source-held-out pass (no figures).
     #[arg(long)]
     no_held_out: bool,
@@ -99,6 +102,7 @@ pub fn run_train(args: TrainArgs, out: &mut dyn Write) -> io::Result<Outcome> {
         epochs: args.epochs,
         l2: args.l2,
         lexical_dropout_permille: args.dropout,
+        source_balance: args.source_balance,
         held_out: !args.no_held_out,
         ..TrainConfig::default()
     };

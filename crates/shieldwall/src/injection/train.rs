@@ -161,6 +161,9 @@ pub struct TrainConfig {
     /// How often (per thousand updates) the n-gram features are hidden from an update, so the
     /// rule features learn to predict on their own.
     pub lexical_dropout_permille: u32,
+    /// How much the sources of one class are evened out in training (0: by row count, 1:
+    /// every source weighs the same).
+    pub source_balance: f32,
 }
 
 impl Default for TrainConfig {
@@ -174,6 +177,7 @@ impl Default for TrainConfig {
             seed: 0x5eed,
             held_out: true,
             lexical_dropout_permille: 500,
+            source_balance: 0.0,
         }
     }
 }
@@ -297,28 +301,47 @@ fn example_samples(e: &Example, config: &TrainConfig, rules: &RuleSet) -> Vec<Sa
     out
 }
 
-/// The samples of the chosen examples, with class-balancing weights.
-fn select(per_example: &[Vec<Sample>], keep: impl Fn(usize) -> bool) -> Vec<(&Sample, f32)> {
-    let chosen: Vec<&Sample> = per_example
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| keep(*i))
-        .flat_map(|(_, s)| s.iter())
-        .collect();
-    let pos = chosen.iter().filter(|s| s.y).count().max(1) as f32;
-    let neg = chosen.iter().filter(|s| !s.y).count().max(1) as f32;
-    let n = pos + neg;
+/// The samples of the chosen examples, with class-balancing weights; with
+/// `source_balance > 0`, sources of one class are also evened out (weight of a source's
+/// samples ∝ `1 / n_source^source_balance`, class totals unchanged).
+fn select<'a>(
+    per_example: &'a [Vec<Sample>],
+    examples: &[Example],
+    source_balance: f32,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(&'a Sample, f32)> {
+    let mut group_size: BTreeMap<(&str, bool), f32> = BTreeMap::new();
+    let mut chosen: Vec<(&Sample, &str)> = Vec::new();
+    for (i, samples) in per_example.iter().enumerate().filter(|(i, _)| keep(*i)) {
+        let src = examples[i].source.as_str();
+        for smp in samples {
+            *group_size.entry((src, smp.y)).or_default() += 1.0;
+            chosen.push((smp, src));
+        }
+    }
+    let raw = |src: &str, y: bool| {
+        group_size
+            .get(&(src, y))
+            .map_or(1.0, |n| n.powf(-source_balance))
+    };
+    let mut class_raw = [0f32; 2];
+    let mut class_n = [0f32; 2];
+    for (smp, src) in &chosen {
+        class_raw[usize::from(smp.y)] += raw(src, smp.y);
+        class_n[usize::from(smp.y)] += 1.0;
+    }
+    let n = class_n[0] + class_n[1];
     chosen
         .into_iter()
-        .map(|s| {
-            (
-                s,
-                if s.y {
-                    n / (2.0 * pos)
-                } else {
-                    n / (2.0 * neg)
-                },
-            )
+        .map(|(smp, src)| {
+            let c = usize::from(smp.y);
+            // each class carries half of the total weight n
+            let w = if source_balance == 0.0 {
+                n / (2.0 * class_n[c])
+            } else {
+                raw(src, smp.y) * (n / 2.0) / class_raw[c].max(f32::MIN_POSITIVE)
+            };
+            (smp, w)
         })
         .collect()
 }
@@ -610,7 +633,9 @@ pub fn train(
             .collect();
         let mut oof = Vec::with_capacity(examples.len());
         for k in 0..CALIBRATION_FOLDS {
-            let s = select(&per_example, |i| fold[i] != k);
+            let s = select(&per_example, examples, config.source_balance, |i| {
+                fold[i] != k
+            });
             if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
                 continue;
             }
@@ -625,7 +650,7 @@ pub fn train(
         platt = fit_platt(&oof);
     }
 
-    let s = select(&per_example, |_| true);
+    let s = select(&per_example, examples, config.source_balance, |_| true);
     let model = Model::from_float(bits, &fit_both(&s, config), platt, thresholds);
     drop(s);
 
@@ -638,7 +663,9 @@ pub fn train(
     }
     let mut scored: Vec<(String, Vec<(f32, bool)>)> = Vec::new();
     for (&source, rows) in &by_source {
-        let s = select(&per_example, |i| examples[i].source != source);
+        let s = select(&per_example, examples, config.source_balance, |i| {
+            examples[i].source != source
+        });
         if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
             continue;
         }
