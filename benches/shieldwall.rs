@@ -3,12 +3,14 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod injection;
 mod keys;
 mod limit;
 mod redact;
 mod text;
 
 fn all(c: &mut Criterion) {
+    injection::bench_all(c);
     keys::bench_all(c);
     text::bench_all(c);
     redact::bench_all(c);

@@ -5,12 +5,14 @@
 //! the exit code is 1 when any line failed, 2 on a usage or I/O error.
 #![forbid(unsafe_code)]
 
+mod classify;
 mod demo;
 mod jsonl;
 mod key;
 mod limit;
 mod normalize;
 mod redact;
+mod train;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -31,6 +33,12 @@ enum Command {
     Demo,
     /// Print the normalised view of text: hidden characters removed, look-alikes folded.
     Normalize(normalize::Args),
+    /// Score text for prompt injection and jailbreaks: a calibrated score, a flag, the signals.
+    Classify(classify::Args),
+    /// Train the injection model from labelled JSON Lines (deterministic).
+    TrainInjection(train::TrainArgs),
+    /// Source-held-out evaluation of the injection model.
+    EvalInjection(train::EvalArgs),
     /// API keys: issue one, check a candidate offline, scan text for leaked keys.
     Key(key::Args),
     /// Redact personal data and secrets: stdin to stdout (streaming), or JSON Lines.
@@ -55,6 +63,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(&mut out),
         Command::Normalize(args) => normalize::run(args, &mut out),
+        Command::Classify(args) => classify::run(args, &mut out),
+        Command::TrainInjection(args) => train::run_train(args, &mut out),
+        Command::EvalInjection(args) => train::run_eval(args, &mut out),
         Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
         Command::LimitSim(args) => limit::run(args, &mut out),

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod injection;
 pub mod keys;
 pub mod limit;
 pub mod redact;
