@@ -60,6 +60,19 @@ fn demo_unmasks_the_hidden_instruction() {
         "{text}"
     );
     assert!(text.contains("request 4 (2000 tokens): 429"), "{text}");
+    for label in ["direct", "hidden", "base64"] {
+        let prefix = format!("{label:<7} score");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_default();
+        assert!(line.contains("INJECTION"), "{label}: {line}");
+    }
+    let benign = text
+        .lines()
+        .find(|l| l.starts_with("benign  score"))
+        .unwrap_or_default();
+    assert!(benign.contains(" ok "), "{benign}");
     assert!(text.contains("fails the checksum offline: true"), "{text}");
     assert!(
         text.contains("leak scan of a log line finds 1 key(s)"),
