@@ -3,7 +3,7 @@
 //!
 //! The verdict is a function of four layers, all in-process:
 //!
-//! 1. the text layer's normalised [`View`](crate::text::View): invisible characters, tag
+//! 1. the text layer's normalised [`View`]: invisible characters, tag
 //!    characters, look-alikes and fullwidth forms are undone, and what was hidden is a signal;
 //! 2. decoders for smuggled payloads (base64, hex, URL-encoding, ROT13, reversed text,
 //!    leetspeak, spaced-out letters); decoded text is classified too, to a bounded depth;
