@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use super::{BucketState, Quota, Source, Status, Unit};
 
@@ -38,6 +39,10 @@ pub struct LimitStatus {
     #[serde(flatten)]
     pub state: BucketState,
 }
+
+/// The per-limit part of a [`Decision`]: a vector that keeps one limit inline (so a check
+/// against a one-limit policy allocates nothing) and derefs to a slice.
+pub type Limits = SmallVec<[LimitStatus; 1]>;
 
 /// The answer to a check: allowed or not, and the numbers a client needs.
 ///
@@ -88,7 +93,7 @@ pub struct Decision {
     /// Who answered: the store, a local fallback, or a failure mode.
     pub source: Source,
     /// Every limit of the policy, in policy order.
-    pub limits: Vec<LimitStatus>,
+    pub limits: Limits,
 }
 
 impl Decision {
@@ -109,8 +114,26 @@ impl Decision {
         self.status == Status::Allowed
     }
 
+    /// The decision of a one-limit policy: what [`Decision::combine`] gives for `[limit]`.
+    pub(crate) fn one(limit: LimitStatus, source: Source) -> Self {
+        let state = limit.state;
+        Self {
+            status: state.status,
+            bound: Some(limit.name.clone()),
+            limit: limit.quota.burst().get(),
+            remaining: state.remaining,
+            retry_after: match state.status {
+                Status::Limited => state.retry_after,
+                Status::Allowed | Status::OverCapacity => None,
+            },
+            reset_after: state.reset_after,
+            source,
+            limits: smallvec::smallvec![limit],
+        }
+    }
+
     /// Combines per-limit states into a decision.
-    pub(crate) fn combine(limits: Vec<LimitStatus>, source: Source) -> Self {
+    pub(crate) fn combine(limits: Limits, source: Source) -> Self {
         let mut bound: Option<usize> = None;
         let mut status = Status::Allowed;
         for (i, l) in limits.iter().enumerate() {
@@ -234,5 +257,43 @@ pub(crate) mod opt_ms {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU64;
+
+    #[test]
+    fn one_limit_decisions_equal_the_combined_ones() {
+        let quota = Quota::per_second(NonZeroU64::new(5).unwrap());
+        let states = [
+            BucketState {
+                status: Status::Allowed,
+                remaining: 3,
+                retry_after: None,
+                reset_after: Duration::from_millis(400),
+            },
+            BucketState {
+                status: Status::Limited,
+                remaining: 0,
+                retry_after: Some(Duration::from_millis(200)),
+                reset_after: Duration::from_secs(1),
+            },
+            BucketState {
+                status: Status::OverCapacity,
+                remaining: 5,
+                retry_after: None,
+                reset_after: Duration::ZERO,
+            },
+        ];
+        for state in states {
+            for source in [Source::Store, Source::FailClosed] {
+                let l = limit_status("rps", Unit::Requests, quota, state);
+                let want = Decision::combine(smallvec::smallvec![l.clone()], source);
+                assert_eq!(Decision::one(l, source), want, "{state:?}");
+            }
+        }
     }
 }

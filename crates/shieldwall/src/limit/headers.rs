@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Decision, LimitStatus, Status, Unit};
+use super::{Decision, Status, Unit};
 
 fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
@@ -169,7 +169,7 @@ pub fn openai(decision: &Decision) -> Vec<(&'static str, String)> {
             ],
         ),
     ] {
-        let of_unit: Vec<LimitStatus> = decision
+        let of_unit: super::Limits = decision
             .limits
             .iter()
             .filter(|l| l.unit == unit)

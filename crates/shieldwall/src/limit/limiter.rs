@@ -398,6 +398,9 @@ impl RateLimiter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self, request: &Request<'_>) -> Result<Decision, LimitError> {
+        if let [def] = &*self.limits {
+            return self.check_one(def, request);
+        }
         self.run(request, false).map(|(d, _)| d)
     }
 
@@ -629,6 +632,67 @@ impl RateLimiter {
             .unwrap_or(def.quota)
     }
 
+    /// [`RateLimiter::check`] for a policy of one limit: no batch to gather, the decision
+    /// built directly.
+    fn check_one(&self, def: &LimitDef, request: &Request<'_>) -> Result<Decision, LimitError> {
+        let key = request
+            .value(&def.scope)
+            .ok_or_else(|| LimitError::missing_scope(def.name, &def.scope))?;
+        let quota = match self.read_overrides() {
+            Some(ov) => self.quota_for(Some(&ov), 0, key, def),
+            None => def.quota,
+        };
+        let cell = Cell {
+            limit: 0,
+            name: def.name,
+            key,
+            quota,
+            amount: request.cost(def.unit),
+        };
+        let now = self.clock.now();
+        let mut state = [BucketState::default()];
+        let source = match self
+            .store
+            .acquire(now, std::slice::from_ref(&cell), &mut state)
+        {
+            Ok(source) => source,
+            Err(e) => {
+                let (source, failed) = self.on_failure(e)?;
+                state[0] = failed;
+                source
+            }
+        };
+        Ok(Decision::one(
+            limit_status(def.name, def.unit, quota, state[0]),
+            source,
+        ))
+    }
+
+    /// What a check answers when the store failed, by the failure mode.
+    fn on_failure(&self, e: LimitError) -> Result<(Source, BucketState), LimitError> {
+        match self.on_store_error {
+            FailureMode::Error => Err(e),
+            FailureMode::Open => Ok((
+                Source::FailOpen,
+                BucketState {
+                    status: Status::Allowed,
+                    remaining: 0,
+                    retry_after: None,
+                    reset_after: Duration::ZERO,
+                },
+            )),
+            FailureMode::Closed => Ok((
+                Source::FailClosed,
+                BucketState {
+                    status: Status::Limited,
+                    remaining: 0,
+                    retry_after: Some(FAIL_CLOSED_RETRY),
+                    reset_after: FAIL_CLOSED_RETRY,
+                },
+            )),
+        }
+    }
+
     fn run(&self, request: &Request<'_>, keep: bool) -> Result<(Decision, Vec<Part>), LimitError> {
         let overrides = self.read_overrides();
         let mut cells: SmallVec<[Cell<'_>; 4]> = SmallVec::with_capacity(self.limits.len());
@@ -650,27 +714,7 @@ impl RateLimiter {
         let source = match self.store.acquire(now, &cells, &mut states) {
             Ok(source) => source,
             Err(e) => {
-                let (source, state) = match self.on_store_error {
-                    FailureMode::Error => return Err(e),
-                    FailureMode::Open => (
-                        Source::FailOpen,
-                        BucketState {
-                            status: Status::Allowed,
-                            remaining: 0,
-                            retry_after: None,
-                            reset_after: Duration::ZERO,
-                        },
-                    ),
-                    FailureMode::Closed => (
-                        Source::FailClosed,
-                        BucketState {
-                            status: Status::Limited,
-                            remaining: 0,
-                            retry_after: Some(FAIL_CLOSED_RETRY),
-                            reset_after: FAIL_CLOSED_RETRY,
-                        },
-                    ),
-                };
+                let (source, state) = self.on_failure(e)?;
                 let limits = self
                     .limits
                     .iter()
@@ -680,7 +724,7 @@ impl RateLimiter {
                 return Ok((Decision::combine(limits, source), Vec::new()));
             }
         };
-        let limits: Vec<_> = self
+        let limits: super::Limits = self
             .limits
             .iter()
             .zip(&cells)

@@ -1,7 +1,8 @@
 //! The in-process store: sharded maps of compact bucket states with a hard bound on keys.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
+use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 use std::sync::{Mutex, MutexGuard};
@@ -10,7 +11,7 @@ use std::time::Duration;
 use super::bucket::{Gcra, State};
 use super::clock::nanos;
 use super::store::{Adjust, Cell, Source, Store};
-use super::{BucketState, LimitError, Quota, Status};
+use super::{BucketState, LimitError, MAX_AMOUNT, Quota, Status};
 
 /// Default [`MemoryStoreBuilder::max_keys`]: 1 048 576 buckets.
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
@@ -21,18 +22,57 @@ pub const DEFAULT_SHARDS: usize = 64;
 /// Most limits (maps) one store keeps per shard.
 const MAX_LIMIT_INDEX: u32 = 1024;
 
-/// A bucket's identity: two independent keyed 64-bit hashes of (limit, scope value). The
-/// value itself is not stored. With secret random keys, two values share an identity with
-/// probability about 2^-128 per pair, which an attacker cannot raise without the keys.
+/// Bits of an entry's last word that hold the remainder `r < scale <= rate <= MAX_AMOUNT`;
+/// the 24 bits above them hold the identity's tag.
+const R_BITS: u32 = 40;
+const R_MASK: u64 = (1 << R_BITS) - 1;
+const _: () = assert!(MAX_AMOUNT <= 1 << R_BITS);
+
+/// A bucket's identity: two independently seeded 64-bit hashes of (limit, scope value), of
+/// which 64 + 24 bits are kept. The value itself is not stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Id {
     /// Picks the shard (bits 32 and up) and the table slot.
     h1: u64,
-    h2: u64,
+    /// The second hash's top 24 bits, in place (the low 40 bits are zero).
+    tag: u64,
 }
 
-/// One bucket: identity and state, 32 bytes in the table and nothing on the heap.
-type Entry = (Id, State);
+/// One bucket: identity and state in three words, 24 bytes in the table and nothing on the
+/// heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    h1: u64,
+    tat: u64,
+    /// The identity's tag (top 24 bits) and the state's remainder (low 40 bits).
+    tag_r: u64,
+}
+
+impl Entry {
+    fn new(id: Id, state: State) -> Self {
+        Self {
+            h1: id.h1,
+            tat: state.tat,
+            tag_r: id.tag | (state.r & R_MASK),
+        }
+    }
+
+    fn is(&self, id: Id) -> bool {
+        self.h1 == id.h1 && self.tag_r & !R_MASK == id.tag
+    }
+
+    fn state(&self) -> State {
+        State {
+            tat: self.tat,
+            r: self.tag_r & R_MASK,
+        }
+    }
+
+    fn set(&mut self, state: State) {
+        self.tat = state.tat;
+        self.tag_r = (self.tag_r & !R_MASK) | (state.r & R_MASK);
+    }
+}
 
 #[derive(Default)]
 struct Shard {
@@ -57,8 +97,8 @@ impl Shard {
     fn get(&self, limit: u32, id: Id) -> Option<State> {
         self.maps
             .get(limit as usize)?
-            .find(id.h1, |e| e.0 == id)
-            .map(|e| e.1)
+            .find(id.h1, |e| e.is(id))
+            .map(Entry::state)
     }
 
     fn contains(&self, limit: u32, id: Id) -> bool {
@@ -70,7 +110,7 @@ impl Shard {
         let idx = limit as usize;
         if state.tat <= now {
             if let Some(map) = self.maps.get_mut(idx) {
-                if let Ok(entry) = map.find_entry(id.h1, |e| e.0 == id) {
+                if let Ok(entry) = map.find_entry(id.h1, |e| e.is(id)) {
                     entry.remove();
                     self.len -= 1;
                 }
@@ -81,10 +121,10 @@ impl Shard {
             self.maps.resize_with(idx + 1, HashTable::new);
         }
         let map = &mut self.maps[idx];
-        match map.find_mut(id.h1, |e| e.0 == id) {
-            Some(slot) => slot.1 = state,
+        match map.find_mut(id.h1, |e| e.is(id)) {
+            Some(slot) => slot.set(state),
             None => {
-                map.insert_unique(id.h1, (id, state), |e| e.0.h1);
+                map.insert_unique(id.h1, Entry::new(id, state), |e| e.h1);
                 self.len += 1;
             }
         }
@@ -100,9 +140,9 @@ impl Shard {
         let mut next = u64::MAX;
         for map in &mut self.maps {
             map.retain(|e| {
-                let keep = e.1.tat > now;
+                let keep = e.tat > now;
                 if keep {
-                    next = next.min(e.1.tat);
+                    next = next.min(e.tat);
                 }
                 keep
             });
@@ -121,10 +161,14 @@ impl Shard {
 }
 
 /// Keeps bucket states in process: `N` shards, each a mutex over one hash table per limit,
-/// with 32 bytes per bucket (16 of state, 16 of identity) and nothing else: the scope value
-/// is identified by two independently keyed 64-bit hashes (collision odds about 2^-128 per
-/// pair, not steerable without the process's random keys) and is not stored, so a bucket
-/// costs 33 bytes of table slot whatever the length of the key.
+/// with 24 bytes per bucket (the state's 16 bytes, with its remainder packed in 40 bits, and
+/// 88 bits of identity) and nothing else. The scope value is identified by two independently
+/// seeded 64-bit foldhash hashes of which 64 + 24 bits are kept (collision odds about
+/// 2^-88 per pair for keys not chosen against the process's random seeds) and is not stored,
+/// so a bucket costs 25 bytes of table slot (24 plus a control byte) whatever the length of
+/// the key. A lookup hashes the key once per hasher (a few nanoseconds for short keys, not
+/// a cryptographic hash: foldhash is seeded at random per process and per store, so keys
+/// cannot be chosen offline to collide).
 ///
 /// **Bounded memory.** The store holds at most [`MemoryStoreBuilder::max_keys`] buckets. A
 /// full bucket is never stored (it equals an absent one), and when a shard is at its bound,
@@ -152,7 +196,7 @@ pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
     per_shard: usize,
-    /// Two independently keyed hashers for [`Id`].
+    /// Two independently seeded hashers for [`Id`].
     hashers: (RandomState, RandomState),
 }
 
@@ -240,7 +284,7 @@ impl MemoryStoreBuilder {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             mask: shards as u64 - 1,
             per_shard: self.max_keys / shards,
-            hashers: (RandomState::new(), RandomState::new()),
+            hashers: (RandomState::default(), RandomState::default()),
         })
     }
 }
@@ -381,7 +425,7 @@ impl MemoryStore {
     fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
         let id = Id {
             h1: self.hashers.0.hash_one((cell.limit, cell.key)),
-            h2: self.hashers.1.hash_one((cell.limit, cell.key)),
+            tag: self.hashers.1.hash_one((cell.limit, cell.key)) & !R_MASK,
         };
         (id, ((id.h1 >> 32) & self.mask) as usize)
     }
@@ -441,6 +485,10 @@ impl Store for MemoryStore {
             return Err(LimitError::config("output shorter than the cells".into()));
         }
         let now = nanos(now);
+        if let [cell] = cells {
+            out[0] = self.acquire_one(now, cell)?;
+            return Ok(Source::Store);
+        }
         let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
         for cell in cells {
             pending.push(Pending {
@@ -512,6 +560,53 @@ impl Store for MemoryStore {
 }
 
 impl MemoryStore {
+    /// [`Store::acquire`] for a batch of one cell: one hash per hasher, one lock, one probe
+    /// (a second one only to insert a new bucket).
+    fn acquire_one(&self, now: u64, cell: &Cell<'_>) -> Result<BucketState, LimitError> {
+        let gcra = Self::check_cell(cell)?;
+        let (id, shard) = self.locate(cell);
+        let mut guard = lock(&self.shards[shard]);
+        let shard = &mut *guard;
+        let idx = cell.limit as usize;
+        if let Some(entry) = shard
+            .maps
+            .get_mut(idx)
+            .and_then(|m| m.find_mut(id.h1, |e| e.is(id)))
+        {
+            let before = gcra.debt(entry.state(), now);
+            let (status, after) = gcra.take(before, cell.amount);
+            if status != Status::Allowed {
+                drop(guard);
+                return Ok(gcra.report(status, before, cell.amount));
+            }
+            if after != before {
+                let state = gcra.state(after, now);
+                if state.tat > now {
+                    entry.set(state);
+                    shard.next_sweep = shard.next_sweep.min(state.tat);
+                } else {
+                    // Full again (a zero-cost check on a refilled bucket): drop it.
+                    shard.put(cell.limit, id, state, now);
+                }
+            }
+            drop(guard);
+            return Ok(gcra.report(status, after, cell.amount));
+        }
+        let (status, after) = gcra.take(0, cell.amount);
+        if status == Status::Allowed && after > 0 {
+            if shard.len >= self.per_shard && {
+                shard.sweep(now);
+                shard.len >= self.per_shard
+            } {
+                return Err(LimitError::store_full(self.max_keys()));
+            }
+            shard.put(cell.limit, id, gcra.state(after, now), now);
+        }
+        drop(guard);
+        let debt = if status == Status::Allowed { after } else { 0 };
+        Ok(gcra.report(status, debt, cell.amount))
+    }
+
     /// Makes sure the new buckets of this batch fit under the bound, sweeping full buckets
     /// out of a shard that would overflow. Fails (before anything is written) when they do
     /// not fit. Only a batch that adds buckets looks further than `pending`.
@@ -594,7 +689,7 @@ mod tests {
     #[test]
     fn state_is_compact() {
         assert_eq!(size_of::<State>(), 16);
-        assert_eq!(size_of::<Entry>(), 32);
+        assert_eq!(size_of::<Entry>(), 24);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! `retry_after`) or [`Status::OverCapacity`] (the call costs more than a burst and can never
 //! pass), with remaining units and reset times for the [`headers`].
 //!
-//! Buckets live in a [`Store`]: the in-process [`MemoryStore`] (sharded, 32 bytes per bucket
+//! Buckets live in a [`Store`]: the in-process [`MemoryStore`] (sharded, 24 bytes per bucket
 //! whatever the key's length, a hard bound on keys) or, with the cargo feature `redis`, `RedisStore`
 //! (one atomic script per check, the server's clock, fail-open or fail-closed). Time comes
 //! from a [`Clock`]; tests and replays use [`ManualClock`].
@@ -44,12 +44,12 @@
 //! ```
 //!
 //! # Performance
-//! A check is one store operation: for the in-process store, one keyed hash per limit, one
-//! shard lock, one table probe and exact integer arithmetic (128-bit only when 64 bits could
-//! overflow), and one allocation for the decision's per-limit list. It does more than a bare
-//! GCRA cell (every limit of the policy atomically, a full [`Decision`]), so a single-key
-//! check costs several times governor's; with many keys, memory traffic dominates both and
-//! the gap closes. A bucket takes 32 bytes of table slot whatever the key's length. A Redis
+//! A check is one store operation: for the in-process store, two seeded foldhash hashes of
+//! the key per limit, one shard lock, one table probe and exact integer arithmetic (128-bit
+//! only when 64 bits could overflow). A one-limit policy takes a path of its own: no batch,
+//! no allocation (the [`Decision`] keeps one limit inline), the decision built directly.
+//! Policies of several limits allocate once for the decision's per-limit list. A bucket
+//! takes 24 bytes of table slot (plus a control byte) whatever the key's length. A Redis
 //! check is one `EVALSHA` round trip. `cargo bench -p shieldwall-benches -- limit/` runs the
 //! figures side by side with governor (set `SHIELDWALL_REDIS_URL` to include Redis).
 //!
@@ -75,7 +75,7 @@ mod store;
 pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use bucket::{BucketState, Status};
 pub use clock::{Clock, ManualClock, MonotonicClock};
-pub use decision::{Decision, LimitStatus};
+pub use decision::{Decision, LimitStatus, Limits};
 pub use error::{LimitError, LimitErrorKind};
 pub use limiter::{FAIL_CLOSED_RETRY, RateLimiter, RateLimiterBuilder, Reservation};
 pub use memory::{DEFAULT_MAX_KEYS, DEFAULT_SHARDS, MemoryStore, MemoryStoreBuilder};
