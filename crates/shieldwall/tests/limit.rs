@@ -88,6 +88,54 @@ fn shared_scenarios() {
 }
 
 #[test]
+fn threads_on_a_one_limit_policy_take_exactly_the_burst() {
+    // One-limit checks update a stored bucket under the shard's read lock with a
+    // compare-and-swap on the entry: with the clock frozen, 8 threads racing on a few keys
+    // get exactly each key's burst (a lost update would admit more, a spurious denial
+    // fewer). 90 000 a minute has a remainder (interval 2 ms / 3), so both state words move.
+    let quota = Quota::per_minute(nz(90_000)).with_burst(nz(4000));
+    let limiter = Arc::new(
+        RateLimiter::builder()
+            .limit(Limit::tokens("tpm", quota))
+            .store(MemoryStore::builder().shards(2).build().unwrap())
+            .clock(ManualClock::new())
+            .build()
+            .unwrap(),
+    );
+    let keys = ["a", "b", "c"];
+    let admitted: Arc<Vec<AtomicU64>> = Arc::new(keys.iter().map(|_| AtomicU64::new(0)).collect());
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let (limiter, admitted) = (limiter.clone(), admitted.clone());
+            std::thread::spawn(move || {
+                let mut x = t + 1;
+                for _ in 0..6_000u64 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let k = (x % 3) as usize;
+                    let cost = 1 + (x >> 8) % 3;
+                    let d = limiter.check(&Request::new(keys[k]).tokens(cost)).unwrap();
+                    if d.allowed() {
+                        admitted[k].fetch_add(cost, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    for (k, key) in keys.iter().enumerate() {
+        let took = admitted[k].load(Ordering::Relaxed);
+        let left = limiter.peek(&Request::new(key)).unwrap().remaining;
+        assert_eq!(took + left, 4000, "key {key}: {took} admitted, {left} left");
+        // Every key saw far more demand than its burst, so at most a cost of 3 is left over.
+        assert!(left < 3, "key {key}: {left} left");
+    }
+}
+
+#[test]
 fn threads_never_over_admit() {
     // 8 threads hammer one key and one account with random token costs while the clock
     // moves; the admitted total never exceeds burst + rate × elapsed.

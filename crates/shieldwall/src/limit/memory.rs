@@ -5,7 +5,8 @@ use std::hash::BuildHasher;
 use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use super::bucket::{Gcra, State};
@@ -23,54 +24,115 @@ pub const DEFAULT_SHARDS: usize = 64;
 const MAX_LIMIT_INDEX: u32 = 1024;
 
 /// Bits of an entry's last word that hold the remainder `r < scale <= rate <= MAX_AMOUNT`;
-/// the 24 bits above them hold the identity's tag.
+/// the bit above them locks the entry, and the 23 bits above that hold the identity's tag.
 const R_BITS: u32 = 40;
 const R_MASK: u64 = (1 << R_BITS) - 1;
+const LOCKED: u64 = 1 << R_BITS;
+const TAG_MASK: u64 = !(R_MASK | LOCKED);
 const _: () = assert!(MAX_AMOUNT <= 1 << R_BITS);
 
 /// A bucket's identity: two independently seeded 64-bit hashes of (limit, scope value), of
-/// which 64 + 24 bits are kept. The value itself is not stored.
+/// which 64 + 23 bits are kept. The value itself is not stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Id {
     /// Picks the shard (bits 32 and up) and the table slot.
     h1: u64,
-    /// The second hash's top 24 bits, in place (the low 40 bits are zero).
+    /// The second hash's top 23 bits, in place (the low 41 bits are zero).
     tag: u64,
 }
 
 /// One bucket: identity and state in three words, 24 bytes in the table and nothing on the
-/// heap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// heap. The state words are atomic so that a check holding the shard's *read* lock can
+/// update its bucket: it takes the entry's lock bit with one compare-and-swap, and releases
+/// it with the store that writes the new remainder. Batches, inserts and removals hold the
+/// shard's write lock, which excludes every reader (and so every entry lock).
+#[derive(Debug)]
 struct Entry {
     h1: u64,
-    tat: u64,
-    /// The identity's tag (top 24 bits) and the state's remainder (low 40 bits).
-    tag_r: u64,
+    tat: AtomicU64,
+    /// The identity's tag (top 23 bits), the entry lock (bit 40) and the state's remainder
+    /// (low 40 bits).
+    tag_r: AtomicU64,
 }
 
 impl Entry {
     fn new(id: Id, state: State) -> Self {
         Self {
             h1: id.h1,
-            tat: state.tat,
-            tag_r: id.tag | (state.r & R_MASK),
+            tat: AtomicU64::new(state.tat),
+            tag_r: AtomicU64::new(id.tag | (state.r & R_MASK)),
         }
     }
 
     fn is(&self, id: Id) -> bool {
-        self.h1 == id.h1 && self.tag_r & !R_MASK == id.tag
+        self.h1 == id.h1 && self.tag_r.load(Ordering::Relaxed) & TAG_MASK == id.tag
     }
 
+    /// The state, read while no entry lock can be held (under the shard's write lock).
     fn state(&self) -> State {
         State {
-            tat: self.tat,
-            r: self.tag_r & R_MASK,
+            tat: self.tat.load(Ordering::Relaxed),
+            r: self.tag_r.load(Ordering::Relaxed) & R_MASK,
         }
     }
 
+    /// Sets the state through exclusive access.
     fn set(&mut self, state: State) {
-        self.tat = state.tat;
-        self.tag_r = (self.tag_r & !R_MASK) | (state.r & R_MASK);
+        *self.tat.get_mut() = state.tat;
+        let tag_r = self.tag_r.get_mut();
+        *tag_r = (*tag_r & TAG_MASK) | (state.r & R_MASK);
+    }
+
+    fn tat_mut(&mut self) -> u64 {
+        *self.tat.get_mut()
+    }
+
+    /// Takes `amount` from this bucket under the shard's read lock: locks the entry (one
+    /// compare-and-swap; other holders of the read lock may be updating other entries, or
+    /// this one), reads, decides, writes, unlocks. Returns the status and the debt to report.
+    fn take_shared(&self, gcra: &Gcra, now: u64, amount: u64) -> (Status, u128) {
+        let mut cur = self.tag_r.load(Ordering::Relaxed);
+        let mut spins = 0u32;
+        loop {
+            if cur & LOCKED == 0 {
+                match self.tag_r.compare_exchange_weak(
+                    cur,
+                    cur | LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(now_seen) => cur = now_seen,
+                }
+            } else {
+                // Another check holds this bucket for a few instructions.
+                spins += 1;
+                if spins < 64 {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+                cur = self.tag_r.load(Ordering::Relaxed);
+            }
+        }
+        let state = State {
+            tat: self.tat.load(Ordering::Relaxed),
+            r: cur & R_MASK,
+        };
+        let before = gcra.debt(state, now);
+        let (status, after) = gcra.take(before, amount);
+        if status == Status::Allowed && after != before {
+            // A take only adds debt, so the bucket is not full afterwards and its TAT does
+            // not move back: the shard's `next_sweep` bound stays valid.
+            let new = gcra.state(after, now);
+            self.tat.store(new.tat, Ordering::Relaxed);
+            self.tag_r
+                .store((cur & TAG_MASK) | (new.r & R_MASK), Ordering::Release);
+            (status, after)
+        } else {
+            self.tag_r.store(cur, Ordering::Release);
+            (status, before)
+        }
     }
 }
 
@@ -140,9 +202,10 @@ impl Shard {
         let mut next = u64::MAX;
         for map in &mut self.maps {
             map.retain(|e| {
-                let keep = e.tat > now;
+                let tat = e.tat_mut();
+                let keep = tat > now;
                 if keep {
-                    next = next.min(e.tat);
+                    next = next.min(tat);
                 }
                 keep
             });
@@ -193,7 +256,7 @@ impl Shard {
 /// ```
 #[derive(Debug)]
 pub struct MemoryStore {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[Padded]>,
     mask: u64,
     per_shard: usize,
     /// Two independently seeded hashers for [`Id`].
@@ -281,7 +344,7 @@ impl MemoryStoreBuilder {
             shards /= 2;
         }
         Ok(MemoryStore {
-            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..shards).map(|_| Padded::default()).collect(),
             mask: shards as u64 - 1,
             per_shard: self.max_keys / shards,
             hashers: (RandomState::default(), RandomState::default()),
@@ -289,10 +352,22 @@ impl MemoryStoreBuilder {
     }
 }
 
-fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+/// A shard on cache lines of its own, so that two threads working on neighbouring shards
+/// do not contend for one line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded(RwLock<Shard>);
+
+type WriteGuard<'a> = RwLockWriteGuard<'a, Shard>;
+
+fn lock(m: &Padded) -> WriteGuard<'_> {
     // A panic while holding the lock cannot leave a shard inconsistent in a way that matters
     // to rate limiting (each write is one map operation), so a poisoned lock is used as is.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.0.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read(m: &Padded) -> RwLockReadGuard<'_, Shard> {
+    m.0.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What phase one found for one cell.
@@ -365,7 +440,7 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).len).sum()
+        self.shards.iter().map(|s| read(s).len).sum()
     }
 
     /// Whether no bucket is stored.
@@ -418,14 +493,14 @@ impl MemoryStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn approx_bytes(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).bytes()).sum()
+        self.shards.iter().map(|s| read(s).bytes()).sum()
     }
 
     /// The cell's identity and shard.
     fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
         let id = Id {
             h1: self.hashers.0.hash_one((cell.limit, cell.key)),
-            tag: self.hashers.1.hash_one((cell.limit, cell.key)) & !R_MASK,
+            tag: self.hashers.1.hash_one((cell.limit, cell.key)) & TAG_MASK,
         };
         (id, ((id.h1 >> 32) & self.mask) as usize)
     }
@@ -447,7 +522,7 @@ impl MemoryStore {
     fn locked<R>(
         &self,
         cells: &[Cell<'_>],
-        f: impl FnOnce(&mut [MutexGuard<'_, Shard>], &[(Id, usize)]) -> R,
+        f: impl FnOnce(&mut [WriteGuard<'_>], &[(Id, usize)]) -> R,
     ) -> R {
         if let [cell] = cells {
             let (id, shard) = self.locate(cell);
@@ -458,7 +533,7 @@ impl MemoryStore {
         let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
-        let mut guards: SmallVec<[MutexGuard<'_, Shard>; 8]> =
+        let mut guards: SmallVec<[WriteGuard<'_>; 8]> =
             order.iter().map(|&i| lock(&self.shards[i])).collect();
         let which: SmallVec<[(Id, usize); 8]> = located
             .iter()
@@ -560,14 +635,29 @@ impl Store for MemoryStore {
 }
 
 impl MemoryStore {
-    /// [`Store::acquire`] for a batch of one cell: one hash per hasher, one lock, one probe
-    /// (a second one only to insert a new bucket).
+    /// [`Store::acquire`] for a batch of one cell. A stored bucket is updated under the
+    /// shard's read lock (one hash per hasher, one probe, one compare-and-swap on the entry),
+    /// so checks on one shard do not wait for each other; only a new bucket takes the write
+    /// lock to insert.
     fn acquire_one(&self, now: u64, cell: &Cell<'_>) -> Result<BucketState, LimitError> {
         let gcra = Self::check_cell(cell)?;
         let (id, shard) = self.locate(cell);
+        let idx = cell.limit as usize;
+        {
+            let guard = read(&self.shards[shard]);
+            if let Some(entry) = guard
+                .maps
+                .get(idx)
+                .and_then(|m| m.find(id.h1, |e| e.is(id)))
+            {
+                let (status, debt) = entry.take_shared(&gcra, now, cell.amount);
+                drop(guard);
+                return Ok(gcra.report(status, debt, cell.amount));
+            }
+        }
         let mut guard = lock(&self.shards[shard]);
         let shard = &mut *guard;
-        let idx = cell.limit as usize;
+        // Another check may have inserted the bucket between the two locks.
         if let Some(entry) = shard
             .maps
             .get_mut(idx)
@@ -580,14 +670,8 @@ impl MemoryStore {
                 return Ok(gcra.report(status, before, cell.amount));
             }
             if after != before {
-                let state = gcra.state(after, now);
-                if state.tat > now {
-                    entry.set(state);
-                    shard.next_sweep = shard.next_sweep.min(state.tat);
-                } else {
-                    // Full again (a zero-cost check on a refilled bucket): drop it.
-                    shard.put(cell.limit, id, state, now);
-                }
+                // Only adds debt (see `Entry::take_shared`): the TAT moves forward.
+                entry.set(gcra.state(after, now));
             }
             drop(guard);
             return Ok(gcra.report(status, after, cell.amount));
@@ -615,7 +699,7 @@ impl MemoryStore {
         now: u64,
         cells: &[Cell<'_>],
         pending: &[Pending],
-        guards: &mut [MutexGuard<'_, Shard>],
+        guards: &mut [WriteGuard<'_>],
         which: &[(Id, usize)],
     ) -> Result<(), LimitError> {
         let adds = pending
@@ -624,7 +708,7 @@ impl MemoryStore {
         if !adds {
             return Ok(());
         }
-        let new_in = |g: usize, guards: &[MutexGuard<'_, Shard>]| {
+        let new_in = |g: usize, guards: &[WriteGuard<'_>]| {
             cells
                 .iter()
                 .enumerate()
@@ -657,7 +741,7 @@ impl MemoryStore {
         now: u64,
         cells: &[Cell<'_>],
         pending: &[Pending],
-        guards: &mut [MutexGuard<'_, Shard>],
+        guards: &mut [WriteGuard<'_>],
         which: &[(Id, usize)],
     ) {
         for (j, cell) in cells.iter().enumerate() {
