@@ -223,15 +223,19 @@ impl Shard {
     }
 }
 
-/// Keeps bucket states in process: `N` shards, each a mutex over one hash table per limit,
-/// with 24 bytes per bucket (the state's 16 bytes, with its remainder packed in 40 bits, and
-/// 88 bits of identity) and nothing else. The scope value is identified by two independently
-/// seeded 64-bit foldhash hashes of which 64 + 24 bits are kept (collision odds about
-/// 2^-88 per pair for keys not chosen against the process's random seeds) and is not stored,
-/// so a bucket costs 25 bytes of table slot (24 plus a control byte) whatever the length of
-/// the key. A lookup hashes the key once per hasher (a few nanoseconds for short keys, not
-/// a cryptographic hash: foldhash is seeded at random per process and per store, so keys
-/// cannot be chosen offline to collide).
+/// Keeps bucket states in process: `N` shards, each a read-write lock over one hash table
+/// per limit, with 24 bytes per bucket (the state's 16 bytes, with its remainder packed in
+/// 40 bits, an entry lock bit and 87 bits of identity) and nothing else. The scope value is
+/// identified by two independently seeded 64-bit foldhash hashes of which 64 + 23 bits are
+/// kept (collision odds about 2^-87 per pair for keys not chosen against the process's
+/// random seeds) and is not stored, so a bucket costs 25 bytes of table slot (24 plus a
+/// control byte) whatever the length of the key. A lookup hashes the key once per hasher
+/// (a few nanoseconds for short keys; foldhash is not a cryptographic hash, but it is seeded
+/// at random per process and per store, so keys cannot be chosen offline to collide).
+///
+/// **Lock-light.** A one-limit check on a stored bucket holds its shard's read lock and
+/// updates the bucket with a compare-and-swap on the entry, so checks do not wait for each
+/// other; a new bucket, a sweep and a batch of several limits take the write lock.
 ///
 /// **Bounded memory.** The store holds at most [`MemoryStoreBuilder::max_keys`] buckets. A
 /// full bucket is never stored (it equals an absent one), and when a shard is at its bound,
