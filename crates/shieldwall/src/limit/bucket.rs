@@ -76,8 +76,8 @@ const MAX_OWED_UNITS: u128 = 1 << 62;
 /// A quota in one store's time unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Gcra {
-    pub interval: u128,
-    pub scale: u128,
+    pub interval: u64,
+    pub scale: u64,
     pub burst: u64,
     unit_ns: u64,
 }
@@ -122,8 +122,8 @@ impl Gcra {
         if unit_ns == 1 {
             let (interval, scale) = quota.parts_ns();
             return Some(Self {
-                interval: u128::from(interval),
-                scale: u128::from(scale),
+                interval,
+                scale,
                 burst: quota.burst().get(),
                 unit_ns,
             });
@@ -134,8 +134,8 @@ impl Gcra {
         let period = period / unit_ns;
         let g = gcd(period, rate);
         Some(Self {
-            interval: u128::from(period / g),
-            scale: u128::from(rate / g),
+            interval: period / g,
+            scale: rate / g,
             burst: quota.burst().get(),
             unit_ns,
         })
@@ -143,7 +143,7 @@ impl Gcra {
 
     /// Bucket capacity in parts.
     pub fn capacity(&self) -> u128 {
-        u128::from(self.burst) * self.interval
+        u128::from(self.burst) * u128::from(self.interval)
     }
 
     /// The debt of `state` at `now`, in parts.
@@ -151,8 +151,8 @@ impl Gcra {
         if state.tat <= now {
             return 0;
         }
-        let r = u128::from(state.r).min(self.scale - 1);
-        u128::from(state.tat - now) * self.scale - r
+        let r = state.r.min(self.scale - 1);
+        u128::from(state.tat - now) * u128::from(self.scale) - u128::from(r)
     }
 
     /// The state that has `debt` at `now`.
@@ -160,8 +160,8 @@ impl Gcra {
         if debt == 0 {
             return State::default();
         }
-        let units = div_ceil(debt, self.scale);
-        let r = units * self.scale - debt;
+        let units = div_ceil(debt, u128::from(self.scale));
+        let r = units * u128::from(self.scale) - debt;
         State {
             tat: now.saturating_add(u64::try_from(units).unwrap_or(u64::MAX)),
             r: u64::try_from(r).unwrap_or(0),
@@ -170,7 +170,7 @@ impl Gcra {
 
     /// The most debt a bucket may carry (charges past it are cut).
     pub fn max_debt(&self) -> u128 {
-        MAX_OWED_UNITS * self.scale
+        MAX_OWED_UNITS * u128::from(self.scale)
     }
 
     /// Tries to take `cost` from a bucket with `debt`: the status and the debt afterwards
@@ -179,7 +179,7 @@ impl Gcra {
         if cost > self.burst {
             return (Status::OverCapacity, debt);
         }
-        let after = debt.saturating_add(u128::from(cost) * self.interval);
+        let after = debt.saturating_add(u128::from(cost) * u128::from(self.interval));
         if after <= self.capacity() {
             (Status::Allowed, after)
         } else {
@@ -189,18 +189,18 @@ impl Gcra {
 
     /// Debt after a refund of `amount` units (never below a full bucket).
     pub fn refund(&self, debt: u128, amount: u64) -> u128 {
-        debt.saturating_sub(u128::from(amount) * self.interval)
+        debt.saturating_sub(u128::from(amount) * u128::from(self.interval))
     }
 
     /// Debt after a forced charge of `amount` units (may go past the capacity, so later calls
     /// wait until it is paid off).
     pub fn charge(&self, debt: u128, amount: u64) -> u128 {
-        debt.saturating_add(u128::from(amount).saturating_mul(self.interval))
+        debt.saturating_add(u128::from(amount) * u128::from(self.interval))
             .min(self.max_debt())
     }
 
     fn duration(&self, parts: u128) -> Duration {
-        let units = div_ceil(parts, self.scale);
+        let units = div_ceil(parts, u128::from(self.scale));
         let ns = units.saturating_mul(u128::from(self.unit_ns));
         Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
     }
@@ -208,11 +208,11 @@ impl Gcra {
     /// What a store reports for one bucket: `debt` is the debt the bucket is left with.
     pub fn report(&self, status: Status, debt: u128, cost: u64) -> BucketState {
         let capacity = self.capacity();
-        let remaining = div(capacity.saturating_sub(debt), self.interval);
+        let remaining = div(capacity.saturating_sub(debt), u128::from(self.interval));
         let retry_after = match status {
             Status::Limited => {
                 let need = debt
-                    .saturating_add(u128::from(cost).saturating_mul(self.interval))
+                    .saturating_add(u128::from(cost) * u128::from(self.interval))
                     .saturating_sub(capacity);
                 Some(self.duration(need))
             }

@@ -31,8 +31,10 @@ const LOCKED: u64 = 1 << R_BITS;
 const TAG_MASK: u64 = !(R_MASK | LOCKED);
 const _: () = assert!(MAX_AMOUNT <= 1 << R_BITS);
 
-/// A bucket's identity: two independently seeded 64-bit hashes of (limit, scope value), of
-/// which 64 + 23 bits are kept. The value itself is not stored.
+/// A bucket's identity: two independently seeded 64-bit hashes of the scope value, of which
+/// 64 + 23 bits are kept; each limit has tables of its own, so the limit need not be hashed
+/// in (and the cells of one key in several limits share a shard). The value itself is not
+/// stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Id {
     /// Picks the shard (bits 32 and up) and the table slot.
@@ -503,8 +505,8 @@ impl MemoryStore {
     /// The cell's identity and shard.
     fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
         let id = Id {
-            h1: self.hashers.0.hash_one((cell.limit, cell.key)),
-            tag: self.hashers.1.hash_one((cell.limit, cell.key)) & TAG_MASK,
+            h1: self.hashers.0.hash_one(cell.key),
+            tag: self.hashers.1.hash_one(cell.key) & TAG_MASK,
         };
         (id, ((id.h1 >> 32) & self.mask) as usize)
     }

@@ -424,10 +424,7 @@ impl RedisStore {
         inv.arg(mode);
         for (c, g) in cells.iter().zip(&gcras) {
             inv.key(self.key_of(c.name, c.key));
-            inv.arg(u64::try_from(g.interval).unwrap_or(u64::MAX))
-                .arg(u64::try_from(g.scale).unwrap_or(u64::MAX))
-                .arg(g.burst)
-                .arg(c.amount);
+            inv.arg(g.interval).arg(g.scale).arg(g.burst).arg(c.amount);
         }
         let reply: Vec<i64> = self.with_conn(|con| inv.invoke(con))?;
         if reply.len() != cells.len() * 3 {
