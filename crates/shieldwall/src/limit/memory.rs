@@ -660,6 +660,13 @@ impl MemoryStore {
                 drop(guard);
                 return Ok(gcra.report(status, debt, cell.amount));
             }
+            // An absent bucket is full: a check that would not store one (a peek, a denial)
+            // is answered without the write lock.
+            let (status, after) = gcra.take(0, cell.amount);
+            if status != Status::Allowed || after == 0 {
+                drop(guard);
+                return Ok(gcra.report(status, 0, cell.amount));
+            }
         }
         let mut guard = lock(&self.shards[shard]);
         let shard = &mut *guard;
@@ -807,6 +814,26 @@ mod tests {
         let t1 = Duration::from_secs(1);
         store.acquire(t1, &[cell("e", 1)], &mut out).unwrap();
         assert_eq!(out[0].status, Status::Allowed);
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn peeks_and_denials_on_absent_keys_store_nothing() {
+        let store = MemoryStore::new();
+        let mut out = [BucketState::default()];
+        store
+            .acquire(Duration::ZERO, &[cell("a", 0)], &mut out)
+            .unwrap();
+        assert_eq!((out[0].status, out[0].remaining), (Status::Allowed, 2));
+        store
+            .acquire(Duration::ZERO, &[cell("b", 3)], &mut out)
+            .unwrap();
+        assert_eq!((out[0].status, out[0].remaining), (Status::OverCapacity, 2));
+        assert!(store.is_empty());
+        store
+            .acquire(Duration::ZERO, &[cell("a", 1)], &mut out)
+            .unwrap();
+        assert_eq!((out[0].status, out[0].remaining), (Status::Allowed, 1));
         assert_eq!(store.len(), 1);
     }
 
