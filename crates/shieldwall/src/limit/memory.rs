@@ -3,16 +3,14 @@
 use std::hash::BuildHasher;
 
 use foldhash::quality::RandomState;
-use hashbrown::HashTable;
 use smallvec::SmallVec;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use super::bucket::{Gcra, State};
+use super::bucket::Gcra;
 use super::clock::nanos;
+use super::shard::{Id, Padded, TAG_MASK, WriteGuard, lock, read};
 use super::store::{Adjust, Cell, Source, Store};
-use super::{BucketState, LimitError, MAX_AMOUNT, Quota, Status};
+use super::{BucketState, LimitError, Quota, Status};
 
 /// Default [`MemoryStoreBuilder::max_keys`]: 1 048 576 buckets.
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
@@ -22,208 +20,6 @@ pub const DEFAULT_SHARDS: usize = 64;
 
 /// Most limits (maps) one store keeps per shard.
 const MAX_LIMIT_INDEX: u32 = 1024;
-
-/// Bits of an entry's last word that hold the remainder `r < scale <= rate <= MAX_AMOUNT`;
-/// the bit above them locks the entry, and the 23 bits above that hold the identity's tag.
-const R_BITS: u32 = 40;
-const R_MASK: u64 = (1 << R_BITS) - 1;
-const LOCKED: u64 = 1 << R_BITS;
-const TAG_MASK: u64 = !(R_MASK | LOCKED);
-const _: () = assert!(MAX_AMOUNT <= 1 << R_BITS);
-
-/// A bucket's identity: two independently seeded 64-bit hashes of the scope value, of which
-/// 64 + 23 bits are kept; each limit has tables of its own, so the limit need not be hashed
-/// in (and the cells of one key in several limits share a shard). The value itself is not
-/// stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Id {
-    /// Picks the shard (bits 32 and up) and the table slot.
-    h1: u64,
-    /// The second hash's top 23 bits, in place (the low 41 bits are zero).
-    tag: u64,
-}
-
-/// One bucket: identity and state in three words, 24 bytes in the table and nothing on the
-/// heap. The state words are atomic so that a check holding the shard's *read* lock can
-/// update its bucket: it takes the entry's lock bit with one compare-and-swap, and releases
-/// it with the store that writes the new remainder. Batches, inserts and removals hold the
-/// shard's write lock, which excludes every reader (and so every entry lock).
-#[derive(Debug)]
-struct Entry {
-    h1: u64,
-    tat: AtomicU64,
-    /// The identity's tag (top 23 bits), the entry lock (bit 40) and the state's remainder
-    /// (low 40 bits).
-    tag_r: AtomicU64,
-}
-
-impl Entry {
-    fn new(id: Id, state: State) -> Self {
-        Self {
-            h1: id.h1,
-            tat: AtomicU64::new(state.tat),
-            tag_r: AtomicU64::new(id.tag | (state.r & R_MASK)),
-        }
-    }
-
-    fn is(&self, id: Id) -> bool {
-        self.h1 == id.h1 && self.tag_r.load(Ordering::Relaxed) & TAG_MASK == id.tag
-    }
-
-    /// The state, read while no entry lock can be held (under the shard's write lock).
-    fn state(&self) -> State {
-        State {
-            tat: self.tat.load(Ordering::Relaxed),
-            r: self.tag_r.load(Ordering::Relaxed) & R_MASK,
-        }
-    }
-
-    /// Sets the state through exclusive access.
-    fn set(&mut self, state: State) {
-        *self.tat.get_mut() = state.tat;
-        let tag_r = self.tag_r.get_mut();
-        *tag_r = (*tag_r & TAG_MASK) | (state.r & R_MASK);
-    }
-
-    fn tat_mut(&mut self) -> u64 {
-        *self.tat.get_mut()
-    }
-
-    /// Takes `amount` from this bucket under the shard's read lock: locks the entry (one
-    /// compare-and-swap; other holders of the read lock may be updating other entries, or
-    /// this one), reads, decides, writes, unlocks. Returns the status and the debt to report.
-    fn take_shared(&self, gcra: &Gcra, now: u64, amount: u64) -> (Status, u128) {
-        let mut cur = self.tag_r.load(Ordering::Relaxed);
-        let mut spins = 0u32;
-        loop {
-            if cur & LOCKED == 0 {
-                match self.tag_r.compare_exchange_weak(
-                    cur,
-                    cur | LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => break,
-                    Err(now_seen) => cur = now_seen,
-                }
-            } else {
-                // Another check holds this bucket for a few instructions.
-                spins += 1;
-                if spins < 64 {
-                    std::hint::spin_loop();
-                } else {
-                    std::thread::yield_now();
-                }
-                cur = self.tag_r.load(Ordering::Relaxed);
-            }
-        }
-        let state = State {
-            tat: self.tat.load(Ordering::Relaxed),
-            r: cur & R_MASK,
-        };
-        let before = gcra.debt(state, now);
-        let (status, after) = gcra.take(before, amount);
-        if status == Status::Allowed && after != before {
-            // A take only adds debt, so the bucket is not full afterwards and its TAT does
-            // not move back: the shard's `next_sweep` bound stays valid.
-            let new = gcra.state(after, now);
-            self.tat.store(new.tat, Ordering::Relaxed);
-            self.tag_r
-                .store((cur & TAG_MASK) | (new.r & R_MASK), Ordering::Release);
-            (status, after)
-        } else {
-            self.tag_r.store(cur, Ordering::Release);
-            (status, before)
-        }
-    }
-}
-
-#[derive(Default)]
-struct Shard {
-    /// One table per limit index: identity → state. Entries are found by the hash the
-    /// store computed once for the shard choice.
-    maps: Vec<HashTable<Entry>>,
-    len: usize,
-    /// No bucket of this shard is full before this time (ns), so a sweep before it frees
-    /// nothing.
-    next_sweep: u64,
-}
-
-impl std::fmt::Debug for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shard")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Shard {
-    fn get(&self, limit: u32, id: Id) -> Option<State> {
-        self.maps
-            .get(limit as usize)?
-            .find(id.h1, |e| e.is(id))
-            .map(Entry::state)
-    }
-
-    fn contains(&self, limit: u32, id: Id) -> bool {
-        self.get(limit, id).is_some()
-    }
-
-    /// Stores `state`; a full bucket is removed instead (it equals an absent one).
-    fn put(&mut self, limit: u32, id: Id, state: State, now: u64) {
-        let idx = limit as usize;
-        if state.tat <= now {
-            if let Some(map) = self.maps.get_mut(idx) {
-                if let Ok(entry) = map.find_entry(id.h1, |e| e.is(id)) {
-                    entry.remove();
-                    self.len -= 1;
-                }
-            }
-            return;
-        }
-        if self.maps.len() <= idx {
-            self.maps.resize_with(idx + 1, HashTable::new);
-        }
-        let map = &mut self.maps[idx];
-        match map.find_mut(id.h1, |e| e.is(id)) {
-            Some(slot) => slot.set(state),
-            None => {
-                map.insert_unique(id.h1, Entry::new(id, state), |e| e.h1);
-                self.len += 1;
-            }
-        }
-        self.next_sweep = self.next_sweep.min(state.tat);
-    }
-
-    /// Removes every full bucket. Returns how many were removed.
-    fn sweep(&mut self, now: u64) -> usize {
-        if now < self.next_sweep {
-            return 0;
-        }
-        let before = self.len;
-        let mut next = u64::MAX;
-        for map in &mut self.maps {
-            map.retain(|e| {
-                let tat = e.tat_mut();
-                let keep = tat > now;
-                if keep {
-                    next = next.min(tat);
-                }
-                keep
-            });
-        }
-        self.len = self.maps.iter().map(HashTable::len).sum();
-        self.next_sweep = next;
-        before - self.len
-    }
-
-    fn bytes(&self) -> usize {
-        self.maps
-            .iter()
-            .map(|m| m.capacity() * (size_of::<Entry>() + 1))
-            .sum()
-    }
-}
 
 /// Keeps bucket states in process: `N` shards, each a read-write lock over one hash table
 /// per limit, with 24 bytes per bucket (the state's 16 bytes, with its remainder packed in
@@ -356,24 +152,6 @@ impl MemoryStoreBuilder {
             hashers: (RandomState::default(), RandomState::default()),
         })
     }
-}
-
-/// A shard on cache lines of its own, so that two threads working on neighbouring shards
-/// do not contend for one line.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-struct Padded(RwLock<Shard>);
-
-type WriteGuard<'a> = RwLockWriteGuard<'a, Shard>;
-
-fn lock(m: &Padded) -> WriteGuard<'_> {
-    // A panic while holding the lock cannot leave a shard inconsistent in a way that matters
-    // to rate limiting (each write is one map operation), so a poisoned lock is used as is.
-    m.0.write().unwrap_or_else(|e| e.into_inner())
-}
-
-fn read(m: &Padded) -> RwLockReadGuard<'_, Shard> {
-    m.0.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What phase one found for one cell.
@@ -781,12 +559,6 @@ mod tests {
             quota: Quota::per_second(NonZeroU64::new(2).unwrap()),
             amount,
         }
-    }
-
-    #[test]
-    fn state_is_compact() {
-        assert_eq!(size_of::<State>(), 16);
-        assert_eq!(size_of::<Entry>(), 24);
     }
 
     #[test]

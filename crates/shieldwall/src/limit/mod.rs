@@ -74,6 +74,7 @@ mod quota;
 #[cfg(feature = "redis")]
 mod redis;
 mod request;
+mod shard;
 mod store;
 
 #[cfg(feature = "redis")]
