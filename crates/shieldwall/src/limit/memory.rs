@@ -313,7 +313,16 @@ impl MemoryStore {
             let mut guard = [lock(&self.shards[shard])];
             return f(&mut guard, &[(id, 0)]);
         }
-        let located: SmallVec<[(Id, usize); 8]> = cells.iter().map(|c| self.locate(c)).collect();
+        // A key's identity does not depend on the limit: the cells of one scope value (say
+        // requests and tokens per key, next to each other in policy order) hash it once.
+        let mut located: SmallVec<[(Id, usize); 8]> = SmallVec::with_capacity(cells.len());
+        for (j, c) in cells.iter().enumerate() {
+            let here = match (j.checked_sub(1), located.last()) {
+                (Some(p), Some(&last)) if cells[p].key == c.key => last,
+                _ => self.locate(c),
+            };
+            located.push(here);
+        }
         let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
