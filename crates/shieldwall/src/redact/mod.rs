@@ -49,12 +49,27 @@
 //! Scanning never fails and never panics. Work is linear in the input: patterns are
 //! compiled to finite automata (no backtracking), every match is at most
 //! [`MAX_MATCH_BYTES`] long, and each detector searches merged ranges, so no byte is
-//! searched more than once per detector. The text is processed in segments of
-//! [`SEGMENT_BYTES`] with [`HALO_BYTES`] of context on each side.
+//! searched more than once per detector.
+//!
+//! # Units and segments
+//! The text is cut into *units* at quiet places: a cut is a position with [`QUIET_BEFORE`]
+//! quiet bytes before it and [`QUIET_AFTER`] after it (quiet: ASCII letters, spaces and
+//! punctuation other than the anchor bytes, no two capitals in a row, a few prose characters
+//! such as `é` or `’`) that follows a space or is a multiple of [`CUT_ALIGN`]. Only units
+//! with a *loud* byte (a digit, an anchor byte, two capitals, another non-ASCII character)
+//! are scanned, each on its own with the quiet bytes around it as context; findings never
+//! cross a cut. A unit longer than [`SEGMENT_BYTES`] is scanned in segments of that size
+//! with [`HALO_BYTES`] of context on each side. (A redactor with a detector that is not
+//! [anchored](DetectorSpec::anchored) treats the whole text as one unit.)
 //!
 //! # Streaming
 //! [`StreamRedactor`] gives the same output as [`Redactor::redact`] on the whole text for
-//! every way of splitting it into chunks, because both process the same segments. It holds
+//! every way of splitting it into chunks, because whether a position is a cut depends only
+//! on the bytes within [`QUIET_BEFORE`] before and [`QUIET_AFTER`] + 1 after it, and both
+//! walk the same units and segments. It emits everything before the last cut it has seen:
+//! quiet prose comes out with at most `QUIET_AFTER + CUT_ALIGN + 1` (49) bytes held back,
+//! usually the last word and 16 bytes; near a loud byte it holds the unit until a quiet stretch
+//! closes it; in the worst case (loud text without a quiet gap: logs, code, base64) it holds
 //! back at most [`MAX_HOLD_BACK_BYTES`] of input (one segment plus its right halo).
 
 mod catalog;
@@ -64,6 +79,7 @@ mod operators;
 mod placeholder;
 mod prefilter;
 mod stream;
+mod units;
 mod validators;
 mod vault;
 
@@ -87,6 +103,8 @@ pub use vault::{DEFAULT_VAULT_ENTRIES, Vault};
 
 use catalog::Detector;
 use prefilter::{Planned, Prefilter};
+use units::Scanner;
+pub use units::{CUT_ALIGN, QUIET_AFTER, QUIET_BEFORE};
 
 /// Keyword window of detectors that run only next to their context words.
 const CONTEXT_WINDOW_BYTES: usize = 2 * CONTEXT_BYTES;
@@ -96,8 +114,9 @@ pub const SEGMENT_BYTES: usize = 64 * 1024;
 /// Context scanned on each side of a segment, in bytes: enough for the longest match, the
 /// widest keyword window and the context words.
 pub const HALO_BYTES: usize = MAX_MATCH_BYTES + MAX_WINDOW_BYTES + 2 * CONTEXT_BYTES + 64;
-/// Most input a [`StreamRedactor`] holds back before emitting it, in bytes.
-pub const MAX_HOLD_BACK_BYTES: usize = SEGMENT_BYTES + HALO_BYTES + 4;
+/// Most input a [`StreamRedactor`] holds back before emitting it, in bytes (a loud unit:
+/// one segment plus its right halo; quiet text is held back far less, see [`StreamRedactor`]).
+pub const MAX_HOLD_BACK_BYTES: usize = SEGMENT_BYTES + HALO_BYTES + 8;
 
 /// One detected item: which detector, what kind, where in the original text (byte offsets),
 /// and how confident. It never holds the value itself.
@@ -164,6 +183,8 @@ struct Inner {
     hash_key: Option<Vec<u8>>,
     /// Normaliser for the view of non-ASCII windows (`None` when `scan_view` is off).
     normalizer: Option<crate::text::Normalizer>,
+    /// Whether every detector is anchored, so the text may be cut into units.
+    cuts: bool,
 }
 
 /// Finds and redacts personal data and secrets. Cheap to clone (shared), `Send + Sync`.
@@ -331,6 +352,7 @@ impl Redactor {
                 default_operator: config.default_operator,
                 hash_key,
                 normalizer: config.scan_view.then(view_normalizer).flatten(),
+                cuts: specs.iter().all(|s| s.anchored),
             }),
         })
     }
@@ -358,10 +380,7 @@ impl Redactor {
     /// ```
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut findings = Vec::new();
-        let mut seg = Segmenter::default();
-        while let Some(found) = seg.next(self, text, 0, true) {
-            findings.extend(found);
-        }
+        Scanner::default().advance(self, text, 0, true, &mut |f| findings.push(f));
         findings
     }
 
@@ -441,9 +460,22 @@ impl Redactor {
         );
     }
 
+    /// Whether the text may be cut into units (see the `units` module): every detector is
+    /// anchored.
+    pub(crate) fn cuts_enabled(&self) -> bool {
+        self.inner.cuts
+    }
+
     /// Scans `text[ws..we]` (a window; `text` starts at absolute offset `base`) and returns
-    /// its resolved findings, absolute offsets, sorted by start.
-    fn scan_window(&self, text: &str, base: usize, ws: usize, we: usize) -> Vec<Finding> {
+    /// its resolved findings that lie within `clip`, absolute offsets, sorted by start.
+    pub(crate) fn scan_window(
+        &self,
+        text: &str,
+        base: usize,
+        ws: usize,
+        we: usize,
+        clip: Range<usize>,
+    ) -> Vec<Finding> {
         let inner = &*self.inner;
         let slice = &text[ws - base..we - base];
         let mut cands = Vec::new();
@@ -455,7 +487,8 @@ impl Redactor {
         };
         match &view {
             Some(view) => {
-                self.scan_hay(view.text().as_bytes(), &mut cands);
+                let hay = view.text().as_bytes();
+                self.scan_hay(hay, 0..hay.len(), &mut cands);
                 cands.retain_mut(|c| match view.to_original(c.start..c.end) {
                     Ok(r) if !r.is_empty() => {
                         (c.start, c.end) = (r.start, r.end);
@@ -464,8 +497,15 @@ impl Redactor {
                     _ => false,
                 });
             }
-            None => self.scan_hay(slice.as_bytes(), &mut cands),
+            None => self.scan_hay(
+                slice.as_bytes(),
+                clip.start.saturating_sub(ws)..clip.end.saturating_sub(ws),
+                &mut cands,
+            ),
         }
+        // Findings never cross the unit's bounds.
+        cands.retain(|c| ws + c.start >= clip.start && ws + c.end <= clip.end);
+        resolve(&mut cands);
         cands
             .into_iter()
             .map(|c| {
@@ -481,12 +521,17 @@ impl Redactor {
             .collect()
     }
 
-    /// Resolved candidates of `hay`, offsets relative to it, sorted by start.
-    fn scan_hay(&self, hay: &[u8], cands: &mut Vec<Candidate>) {
+    /// Candidates of `hay` (unresolved), offsets relative to it; searches stay within
+    /// `clip`.
+    fn scan_hay(&self, hay: &[u8], clip: Range<usize>, cands: &mut Vec<Candidate>) {
         let inner = &*self.inner;
         let mut plan: Vec<Planned> = Vec::new();
         inner.prefilter.plan(hay, &mut plan);
         for &(di, s, e) in &plan {
+            let (s, e) = (s.max(clip.start), e.min(clip.end));
+            if s >= e {
+                continue;
+            }
             let d = &inner.detectors[di as usize];
             let input = Input::new(hay).span(s..e);
             if d.value_group.is_none() && d.check_group.is_none() {
@@ -510,7 +555,6 @@ impl Redactor {
                 }
             }
         }
-        resolve(cands);
     }
 
     fn consider(
@@ -637,79 +681,6 @@ fn view_normalizer() -> Option<crate::text::Normalizer> {
         .max_input_bytes(SEGMENT_BYTES + 2 * HALO_BYTES + 16)
         .build()
         .ok()
-}
-
-fn floor_char(text: &str, base: usize, mut abs: usize) -> usize {
-    while abs > base && !text.is_char_boundary(abs - base) {
-        abs -= 1;
-    }
-    abs
-}
-
-fn ceil_char(text: &str, base: usize, mut abs: usize) -> usize {
-    let end = base + text.len();
-    if abs >= end {
-        return end;
-    }
-    while !text.is_char_boundary(abs - base) {
-        abs += 1;
-    }
-    abs
-}
-
-/// Walks a text segment by segment; shared by [`Redactor::find`] and [`StreamRedactor`] so
-/// both see exactly the same windows.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Segmenter {
-    /// Index of the next segment.
-    k: usize,
-    /// Absolute start of the next segment.
-    start: usize,
-    /// Absolute end of the last finding kept.
-    last_end: usize,
-}
-
-impl Segmenter {
-    /// Absolute start of the next segment (everything before it has been processed).
-    pub(crate) fn start(&self) -> usize {
-        self.start
-    }
-
-    /// Absolute offset before which the text is no longer needed.
-    pub(crate) fn keep_from(&self, text: &str, base: usize) -> usize {
-        floor_char(text, base, self.start.saturating_sub(HALO_BYTES).max(base))
-    }
-
-    /// Processes the next segment of `text` (which starts at absolute offset `base` and is
-    /// the whole rest of the input when `complete`). Returns its findings, or `None` when the
-    /// input is exhausted or more input is needed.
-    pub(crate) fn next(
-        &mut self,
-        redactor: &Redactor,
-        text: &str,
-        base: usize,
-        complete: bool,
-    ) -> Option<Vec<Finding>> {
-        let end = base + text.len();
-        if self.start >= end {
-            return None;
-        }
-        let raw_end = (self.k + 1) * SEGMENT_BYTES;
-        if !complete && end < raw_end + HALO_BYTES + 4 {
-            return None;
-        }
-        let seg_end = ceil_char(text, base, raw_end);
-        let we = ceil_char(text, base, raw_end + HALO_BYTES);
-        let ws = floor_char(text, base, self.start.saturating_sub(HALO_BYTES).max(base));
-        let mut found = redactor.scan_window(text, base, ws, we);
-        found.retain(|f| f.start >= self.start && f.start < seg_end && f.start >= self.last_end);
-        if let Some(last) = found.last() {
-            self.last_end = last.end;
-        }
-        self.k += 1;
-        self.start = seg_end;
-        Some(found)
-    }
 }
 
 #[cfg(test)]

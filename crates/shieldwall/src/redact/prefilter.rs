@@ -267,7 +267,7 @@ impl Prefilter {
 
 /// Whether `b` is an anchor byte (see [`DetectorSpec::anchored`]).
 #[inline]
-fn anchor_byte(b: u8) -> bool {
+pub(crate) fn anchor_byte(b: u8) -> bool {
     b.wrapping_sub(b'0') < 10
         || b == b'@'
         || b == b'_'
@@ -282,7 +282,7 @@ fn anchor_byte(b: u8) -> bool {
 }
 
 #[inline]
-fn upper(b: u8) -> bool {
+pub(crate) fn upper(b: u8) -> bool {
     b.wrapping_sub(b'A') < 26
 }
 
