@@ -78,6 +78,7 @@ mod error;
 mod operators;
 mod placeholder;
 mod prefilter;
+mod prefix;
 mod stream;
 mod units;
 mod validators;
@@ -88,7 +89,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use regex_automata::{Input, meta};
+use regex_automata::{Anchored, Input, meta};
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{
@@ -342,7 +343,7 @@ impl Redactor {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Redactor {
             inner: Arc::new(Inner {
-                prefilter: Prefilter::new(&specs),
+                prefilter: Prefilter::new(&specs, &detectors),
                 detectors,
                 min_confidence: config.min_confidence,
                 allow: config.allow.into_iter().collect(),
@@ -525,34 +526,70 @@ impl Redactor {
     /// `clip`.
     fn scan_hay(&self, hay: &[u8], clip: Range<usize>, cands: &mut Vec<Candidate>) {
         let inner = &*self.inner;
-        let mut plan: Vec<Planned> = Vec::new();
-        inner.prefilter.plan(hay, &mut plan);
+        let (mut plan, mut starts): (Vec<Planned>, Vec<Planned>) = (Vec::new(), Vec::new());
+        inner.prefilter.plan(hay, &mut plan, &mut starts);
+        for &(di, s, e) in &starts {
+            let e = e.min(clip.end);
+            if s < clip.start || s >= e {
+                continue;
+            }
+            let d = &inner.detectors[di as usize];
+            let input = Input::new(hay).span(s..e).anchored(Anchored::Yes);
+            self.search(d, di, hay, input, cands);
+        }
         for &(di, s, e) in &plan {
             let (s, e) = (s.max(clip.start), e.min(clip.end));
             if s >= e {
                 continue;
             }
             let d = &inner.detectors[di as usize];
-            let input = Input::new(hay).span(s..e);
-            if d.value_group.is_none() && d.check_group.is_none() {
-                for m in d.regex.find_iter(input) {
+            self.search(d, di, hay, Input::new(hay).span(s..e), cands);
+        }
+    }
+
+    /// Runs detector `d` on `input` (all matches; one when anchored) and considers them.
+    fn search(
+        &self,
+        d: &Detector,
+        di: u32,
+        hay: &[u8],
+        input: Input<'_>,
+        cands: &mut Vec<Candidate>,
+    ) {
+        let anchored = input.get_anchored().is_anchored();
+        if d.value_group.is_none() && d.check_group.is_none() {
+            if anchored {
+                if let Some(m) = d.regex.search(&input) {
                     self.consider(d, di, hay, m.range(), m.range(), cands);
                 }
-            } else {
-                for caps in d.regex.captures_iter(input) {
-                    let Some(whole) = caps.get_match() else {
-                        continue;
-                    };
-                    let value = d
-                        .value_group
-                        .and_then(|g| caps.get_group(g))
-                        .map_or(whole.range(), |s| s.range());
-                    let check = d
-                        .check_group
-                        .and_then(|g| caps.get_group(g))
-                        .map_or(value.clone(), |s| s.range());
-                    self.consider(d, di, hay, value, check, cands);
-                }
+                return;
+            }
+            for m in d.regex.find_iter(input) {
+                self.consider(d, di, hay, m.range(), m.range(), cands);
+            }
+            return;
+        }
+        let mut on_caps = |caps: &regex_automata::util::captures::Captures| {
+            let Some(whole) = caps.get_match() else {
+                return;
+            };
+            let value = d
+                .value_group
+                .and_then(|g| caps.get_group(g))
+                .map_or(whole.range(), |s| s.range());
+            let check = d
+                .check_group
+                .and_then(|g| caps.get_group(g))
+                .map_or(value.clone(), |s| s.range());
+            self.consider(d, di, hay, value, check, cands);
+        };
+        if anchored {
+            let mut caps = d.regex.create_captures();
+            d.regex.search_captures(&input, &mut caps);
+            on_caps(&caps);
+        } else {
+            for caps in d.regex.captures_iter(input) {
+                on_caps(&caps);
             }
         }
     }
