@@ -623,15 +623,7 @@ impl Redactor {
         {
             return;
         }
-        if d.placeholder_check && !inner.report_placeholders && placeholder::is_placeholder(c) {
-            return;
-        }
-        if inner.allow.contains(v) || inner.allow.contains(c) {
-            return;
-        }
-        if inner.allow_patterns.iter().any(|re| re.is_match(v)) {
-            return;
-        }
+        // The cheap rejections first: context words, confidence.
         let mut confidence = d.confidence;
         if let Some(context) = &d.context {
             let lo = value.start.saturating_sub(CONTEXT_BYTES);
@@ -644,6 +636,15 @@ impl Redactor {
             }
         }
         if confidence < inner.min_confidence {
+            return;
+        }
+        if d.placeholder_check && !inner.report_placeholders && placeholder::is_placeholder(c) {
+            return;
+        }
+        if inner.allow.contains(v) || inner.allow.contains(c) {
+            return;
+        }
+        if inner.allow_patterns.iter().any(|re| re.is_match(v)) {
             return;
         }
         out.push(Candidate {
