@@ -76,7 +76,9 @@ pub struct DetectorSpec {
     /// One line for humans.
     #[serde(default)]
     pub description: String,
-    /// Keywords that trigger the detector (literal substrings).
+    /// Keywords that trigger the detector (literal substrings). When every match of the
+    /// pattern starts with one of them, the detector is searched anchored at each keyword
+    /// hit (much cheaper than searching the window around it).
     #[serde(default)]
     pub keywords: Vec<String>,
     /// Match keywords case-sensitively (default: ASCII case-insensitive).

@@ -32,8 +32,11 @@
 //! clusters (with a multi-pattern DFA telling which digit-triggered detectors can match near
 //! a cluster) decide which detectors run, and on which byte ranges; only there does a
 //! detector's own regex run, then its validator (Luhn, mod-97, Verhoeff, base58check, ...),
-//! the placeholder filter, the allow-lists and the context words. Text without candidates
-//! costs the two passes only. Overlapping findings are resolved by confidence, then length.
+//! the context words, the placeholder filter and the allow-lists. A detector whose every
+//! match starts with one of its keywords (`ghp_`, `sk_live_`, `password`, `-----BEGIN `;
+//! found by reading its pattern) runs as one anchored search at each keyword hit, which
+//! fails after a few bytes when nothing follows. Text without candidates costs the two
+//! passes only. Overlapping findings are resolved by confidence, then length.
 //!
 //! Keywords of the built-in detectors are only looked for near *anchors* (digits, one of
 //! `@ _ = : $ ~ / \ + -`, or two capitals in a row; see [`DetectorSpec::anchored`]), so plain
@@ -67,9 +70,9 @@
 //! every way of splitting it into chunks, because whether a position is a cut depends only
 //! on the bytes within [`QUIET_BEFORE`] before and [`QUIET_AFTER`] + 1 after it, and both
 //! walk the same units and segments. It emits everything before the last cut it has seen:
-//! quiet prose comes out with at most `QUIET_AFTER + CUT_ALIGN + 1` (49) bytes held back,
-//! usually the last word and 16 bytes; near a loud byte it holds the unit until a quiet stretch
-//! closes it; in the worst case (loud text without a quiet gap: logs, code, base64) it holds
+//! quiet ASCII prose comes out with at most `QUIET_AFTER + CUT_ALIGN + 1` (49) bytes held
+//! back, usually the last word and 16 bytes (a multi-byte character on a 32-byte mark can add
+//! 32); near a loud byte it holds the unit until a quiet stretch closes it; in the worst case (loud text without a quiet gap: logs, code, base64) it holds
 //! back at most [`MAX_HOLD_BACK_BYTES`] of input (one segment plus its right halo).
 
 mod catalog;

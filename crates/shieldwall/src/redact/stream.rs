@@ -10,7 +10,8 @@ use super::{Redactor, Scanner, Vault};
 /// How much input is held back after a push:
 /// - **quiet text** (prose without digits, `@ _ = : $ ~ / \ + -`, two capitals in a row or
 ///   unusual characters): at most [`QUIET_AFTER`](super::QUIET_AFTER) +
-///   [`CUT_ALIGN`](super::CUT_ALIGN) + 1 = 49 bytes, usually the last word and 16 bytes;
+///   [`CUT_ALIGN`](super::CUT_ALIGN) + 1 = 49 bytes, usually the last word and 16 bytes (a
+///   multi-byte character on a 32-byte mark can add 32);
 /// - **near a loud byte**: the unit around it, from up to a word and `QUIET_AFTER` bytes
 ///   before its first loud byte, until [`QUIET_BEFORE`](super::QUIET_BEFORE) quiet bytes, a
 ///   space and `QUIET_AFTER` more quiet bytes follow its last one (an e-mail address in a
@@ -37,6 +38,13 @@ use super::{Redactor, Scanner, Vault};
 /// out += &stream.finish();
 /// assert_eq!(out, "Call [PHONE_1] or mail [EMAIL_1].");
 /// assert_eq!(stream.vault().restore(&out), "Call +44 20 7946 0958 or mail ann@corp.io.");
+///
+/// // Plain prose comes out as it arrives: held back are the last 17 bytes or more, up
+/// // to the start of the word they begin in.
+/// let mut stream = Redactor::new().stream();
+/// let first = stream.push("Here is the summary you asked for, in three short parts. The first");
+/// assert_eq!(first, "Here is the summary you asked for, in three ");
+/// assert_eq!(stream.finish(), "short parts. The first");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
