@@ -208,3 +208,36 @@ mod tests {
         assert!(!check(r"AKIA[A-Z]{4}", &[], true));
     }
 }
+
+#[cfg(test)]
+mod catalog_tests {
+    use crate::redact::catalog::Detector;
+    use crate::redact::default_catalog;
+
+    #[test]
+    fn most_token_detectors_of_the_catalog_are_searched_anchored() {
+        let prefixed: Vec<String> = default_catalog()
+            .iter()
+            .filter_map(|s| {
+                Detector::build(s)
+                    .ok()
+                    .filter(|d| d.prefixed)
+                    .map(|_| s.id.clone())
+            })
+            .collect();
+        for id in [
+            "github_pat",
+            "token_assignment",
+            "pem_private_key",
+            "openai_api_key",
+            "jwt",
+        ] {
+            assert!(prefixed.iter().any(|p| p == id), "{id} is not prefixed");
+        }
+        assert!(
+            prefixed.len() >= 80,
+            "{} prefixed: {prefixed:?}",
+            prefixed.len()
+        );
+    }
+}
