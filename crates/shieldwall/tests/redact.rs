@@ -294,6 +294,10 @@ fn stream_matches_whole_text_on_large_input() {
 fn mixed_text() -> impl Strategy<Value = String> {
     let pieces = prop::collection::vec(
         prop_oneof![
+            Just("The answer is short, and it does not hold anything private at all. ".to_string()),
+            Just("Voilà — café “naïve” résumé, it’s fine; ".to_string()),
+            Just("My SIN, as the form asks for it on page two, is 130 427 891 ok ".to_string()),
+            Just("secret access key = wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEYab ".to_string()),
             Just("ann@corp.io".to_string()),
             Just(" +44 7911 123456 ".to_string()),
             Just("4539 1488 0343 6467".to_string()),
@@ -303,6 +307,7 @@ fn mixed_text() -> impl Strategy<Value = String> {
             Just(" 203.0.113.77 ".to_string()),
             "[ a-z0-9@:./\\n=-]{0,40}",
             "\\PC{0,8}",
+            "[a-zA-Z ]{0,120}",
         ],
         0..30,
     );
@@ -310,13 +315,28 @@ fn mixed_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
     fn stream_equals_whole_for_every_split(text in mixed_text(), cuts in prop::collection::vec(0usize..2000, 0..12)) {
         let r = redactor();
         let mut cuts = cuts;
         cuts.sort_unstable();
+        prop_assert_eq!(stream_all(&r, &text, &cuts), r.redact(&text).text);
+    }
+
+    #[test]
+    fn stream_equals_whole_for_many_small_chunks(text in mixed_text(), sizes in prop::collection::vec(1usize..9, 1..40)) {
+        let r = redactor();
+        let mut cuts = Vec::new();
+        let mut at = 0;
+        for i in 0.. {
+            at += sizes[i % sizes.len()];
+            if at >= text.len() {
+                break;
+            }
+            cuts.push(at);
+        }
         prop_assert_eq!(stream_all(&r, &text, &cuts), r.redact(&text).text);
     }
 
@@ -395,4 +415,120 @@ fn stream_debug_shows_no_buffered_text() {
     let _ = s.push("my key is ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o and ann@corp.io");
     let dbg = format!("{s:?}");
     assert!(!dbg.contains("ghp_") && !dbg.contains("ann@"), "{dbg}");
+}
+
+/// A text with findings, quiet prose, multi-byte characters and loud stretches.
+const EDGE_TEXT: &str = "Hi Ann, your card 4539 1488 0343 6467 was charged. Écrivez à ann@corp.io — \
+merci ! The key ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o leaked; rotate it and write to \
+bob@corp.io, it’s urgent.\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n\
+-----END PRIVATE KEY-----\nThat is all for today, thank you for your patience with this.";
+
+#[test]
+fn stream_equals_whole_for_every_two_chunk_split_and_one_byte_chunks() {
+    let r = redactor();
+    let whole = r.redact(EDGE_TEXT).text;
+    assert_eq!(r.redact(EDGE_TEXT).findings.len(), 5, "{whole}");
+    for cut in 0..=EDGE_TEXT.len() {
+        if EDGE_TEXT.is_char_boundary(cut) {
+            assert_eq!(stream_all(&r, EDGE_TEXT, &[cut]), whole, "cut at {cut}");
+        }
+    }
+    // One character per push (a multi-byte character is the smallest chunk a `&str` allows).
+    let cuts: Vec<usize> = EDGE_TEXT.char_indices().map(|(i, _)| i).skip(1).collect();
+    assert_eq!(stream_all(&r, EDGE_TEXT, &cuts), whole);
+}
+
+#[test]
+fn stream_with_an_unanchored_custom_detector_equals_whole() {
+    let spec =
+        DetectorSpec::new("project", "codename", r"\bproject [a-z]{4,12}\b").keywords(["project"]);
+    let r = Redactor::builder().detector(spec).build().unwrap();
+    let text = "we talk about project falcon and mail ann@corp.io about it. ".repeat(50);
+    let whole = r.redact(&text).text;
+    assert!(whole.contains("[CODENAME_1]"), "{whole}");
+    for step in [1usize, 7, 100] {
+        let cuts: Vec<usize> = (1..)
+            .map(|i| i * step)
+            .take_while(|&c| c < text.len())
+            .collect();
+        assert_eq!(stream_all(&r, &text, &cuts), whole, "step {step}");
+    }
+}
+
+/// Streams `text` in chunks of `size` bytes, checking after each push that at most `bound`
+/// bytes are held back; returns the output.
+fn stream_bounded(text: &str, size: usize, bound: impl Fn(&str) -> usize) -> String {
+    let mut s = redactor().stream();
+    let mut out = String::new();
+    let mut at = 0;
+    while at < text.len() {
+        let mut c = (at + size).min(text.len());
+        while !text.is_char_boundary(c) {
+            c += 1;
+        }
+        let fed = c;
+        out += &s.push(&text[at..c]);
+        at = c;
+        let held = fed - out.len();
+        let max = bound(&text[..fed]);
+        assert!(
+            held <= max,
+            "held back {held} > {max} after {:?}",
+            &text[..fed]
+        );
+    }
+    out + &s.finish()
+}
+
+#[test]
+fn streamed_prose_comes_out_as_it_arrives() {
+    use shieldwall::redact::{CUT_ALIGN, QUIET_AFTER};
+    let answer = "Sure! Here is a short summary of the report you shared. The team met its \
+goals for the quarter, the launch went well, and the support queue is shorter than before. \
+There are two open risks; the vendor contract renews soon, and hiring is slower than planned. \
+I would suggest that you talk to the vendor early and review the hiring plan with the board. \
+Let me know if you would like a longer version, a table, or a draft email to the team.";
+    // Token-sized chunks, as a model streams them.
+    for size in [1, 3, 4, 7] {
+        let out = stream_bounded(answer, size, |_| 64);
+        assert_eq!(out, answer);
+    }
+    // The stated bound for quiet text.
+    let out = stream_bounded(answer, 5, |_| QUIET_AFTER + CUT_ALIGN + 1);
+    assert_eq!(out, answer);
+}
+
+#[test]
+fn streamed_prose_with_numbers_and_findings_is_held_only_near_them() {
+    use shieldwall::redact::{CUT_ALIGN, QUIET_AFTER, QUIET_BEFORE};
+    let answer = "Your order of 3 items ships on Monday, and the total is 42 euros with tax. \
+I have written to you at ann@corp.io as well, so you have a copy of this note for your files. \
+If anything is unclear, just reply here and I will do my best to help you with the rest of it.";
+    let whole = redactor().redact(answer).text;
+    // Near a loud byte the unit around it is held; once enough quiet text follows, the
+    // hold-back is small again.
+    let out = stream_bounded(answer, 4, |seen| {
+        let since_loud = seen
+            .bytes()
+            .rposition(|b| b.is_ascii_digit() || b == b'@')
+            .map_or(usize::MAX, |i| seen.len() - i);
+        if since_loud > QUIET_BEFORE + QUIET_AFTER + 2 * CUT_ALIGN {
+            64
+        } else {
+            since_loud + 128
+        }
+    });
+    assert_eq!(out, whole);
+}
+
+#[test]
+fn stream_holds_dense_text_at_most_the_stated_bound() {
+    use shieldwall::redact::MAX_HOLD_BACK_BYTES;
+    // Log lines: loud throughout, one unit cut into segments.
+    let line =
+        "2026-11-26T12:34:56.789Z INFO GET /v1/chat took 12ms id=req_9f8e7d6c ip=203.0.113.7\n";
+    let text = line.repeat(3000);
+    let whole = redactor().redact(&text).text;
+    let out = stream_bounded(&text, 997, |_| MAX_HOLD_BACK_BYTES + 997);
+    assert_eq!(out, whole);
 }

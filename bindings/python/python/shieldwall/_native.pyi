@@ -584,7 +584,10 @@ class StreamRedactor:
 
     The concatenated output of ``push`` and ``finish`` equals ``Redactor.redact`` (or
     ``redact_reversible`` with the same vault) on the whole text, for every way of splitting
-    it; at most about 68 KiB of input is held back.
+    it. Plain prose comes out as it arrives (at most about 49 bytes, the last word or so, are
+    held back); text near digits, e-mail addresses, keys and other loud characters is held
+    until a quiet stretch of about 80 bytes follows; at most about 68 KiB of input is ever
+    held back.
     """
 
     def push(self, chunk: str) -> str:

@@ -76,7 +76,9 @@ pub struct DetectorSpec {
     /// One line for humans.
     #[serde(default)]
     pub description: String,
-    /// Keywords that trigger the detector (literal substrings).
+    /// Keywords that trigger the detector (literal substrings). When every match of the
+    /// pattern starts with one of them, the detector is searched anchored at each keyword
+    /// hit (much cheaper than searching the window around it).
     #[serde(default)]
     pub keywords: Vec<String>,
     /// Match keywords case-sensitively (default: ASCII case-insensitive).
@@ -252,11 +254,18 @@ pub(crate) struct Detector {
     pub(crate) context_required: bool,
     pub(crate) confidence: f32,
     pub(crate) placeholder_check: bool,
+    /// Every match starts with a keyword: searched anchored at each keyword hit.
+    pub(crate) prefixed: bool,
+    /// Longest match, in bytes.
+    pub(crate) max_len: usize,
 }
 
 /// Compiles `pattern`: ASCII-only classes first (faster, and `\b` is the ASCII one); a
 /// pattern that needs Unicode is compiled with Unicode on.
-pub(crate) fn compile(id: &str, pattern: &str) -> Result<meta::Regex, RedactError> {
+pub(crate) fn compile(
+    id: &str,
+    pattern: &str,
+) -> Result<(meta::Regex, regex_syntax::hir::Hir), RedactError> {
     let hir = match regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -293,8 +302,9 @@ pub(crate) fn compile(id: &str, pattern: &str) -> Result<meta::Regex, RedactErro
             .map_err(Box::new)
     };
     match build(false) {
-        Ok(re) => Ok(re),
+        Ok(re) => Ok((re, hir)),
         Err(_) => build(true)
+            .map(|re| (re, hir))
             .map_err(|e| RedactError::detector(id, format!("invalid pattern: {}", first_line(&e)))),
     }
 }
@@ -372,7 +382,10 @@ impl Detector {
                     RedactError::detector(id, format!("unknown validator '{name}'"))
                 })?),
             };
-        let regex = compile(id, &spec.pattern)?;
+        let (regex, hir) = compile(id, &spec.pattern)?;
+        let max_len = hir.properties().maximum_len().unwrap_or(MAX_MATCH_BYTES);
+        let prefixed =
+            super::prefix::starts_with_keyword(&hir, &spec.keywords, spec.case_sensitive);
         let info = regex.group_info();
         let value_group = info.to_index(regex_automata::PatternID::ZERO, "value");
         let check_group = info.to_index(regex_automata::PatternID::ZERO, "check");
@@ -406,6 +419,8 @@ impl Detector {
             context_required: spec.context_required,
             confidence: spec.confidence,
             placeholder_check: spec.placeholder_check,
+            prefixed,
+            max_len,
         })
     }
 }

@@ -32,8 +32,11 @@
 //! clusters (with a multi-pattern DFA telling which digit-triggered detectors can match near
 //! a cluster) decide which detectors run, and on which byte ranges; only there does a
 //! detector's own regex run, then its validator (Luhn, mod-97, Verhoeff, base58check, ...),
-//! the placeholder filter, the allow-lists and the context words. Text without candidates
-//! costs the two passes only. Overlapping findings are resolved by confidence, then length.
+//! the context words, the placeholder filter and the allow-lists. A detector whose every
+//! match starts with one of its keywords (`ghp_`, `sk_live_`, `password`, `-----BEGIN `;
+//! found by reading its pattern) runs as one anchored search at each keyword hit, which
+//! fails after a few bytes when nothing follows. Text without candidates costs the two
+//! passes only. Overlapping findings are resolved by confidence, then length.
 //!
 //! Keywords of the built-in detectors are only looked for near *anchors* (digits, one of
 //! `@ _ = : $ ~ / \ + -`, or two capitals in a row; see [`DetectorSpec::anchored`]), so plain
@@ -49,12 +52,27 @@
 //! Scanning never fails and never panics. Work is linear in the input: patterns are
 //! compiled to finite automata (no backtracking), every match is at most
 //! [`MAX_MATCH_BYTES`] long, and each detector searches merged ranges, so no byte is
-//! searched more than once per detector. The text is processed in segments of
-//! [`SEGMENT_BYTES`] with [`HALO_BYTES`] of context on each side.
+//! searched more than once per detector.
+//!
+//! # Units and segments
+//! The text is cut into *units* at quiet places: a cut is a position with [`QUIET_BEFORE`]
+//! quiet bytes before it and [`QUIET_AFTER`] after it (quiet: ASCII letters, spaces and
+//! punctuation other than the anchor bytes, no two capitals in a row, a few prose characters
+//! such as `é` or `’`) that follows a space or is a multiple of [`CUT_ALIGN`]. Only units
+//! with a *loud* byte (a digit, an anchor byte, two capitals, another non-ASCII character)
+//! are scanned, each on its own with the quiet bytes around it as context; findings never
+//! cross a cut. A unit longer than [`SEGMENT_BYTES`] is scanned in segments of that size
+//! with [`HALO_BYTES`] of context on each side. (A redactor with a detector that is not
+//! [anchored](DetectorSpec::anchored) treats the whole text as one unit.)
 //!
 //! # Streaming
 //! [`StreamRedactor`] gives the same output as [`Redactor::redact`] on the whole text for
-//! every way of splitting it into chunks, because both process the same segments. It holds
+//! every way of splitting it into chunks, because whether a position is a cut depends only
+//! on the bytes within [`QUIET_BEFORE`] before and [`QUIET_AFTER`] + 1 after it, and both
+//! walk the same units and segments. It emits everything before the last cut it has seen:
+//! quiet ASCII prose comes out with at most `QUIET_AFTER + CUT_ALIGN + 1` (49) bytes held
+//! back, usually the last word and 16 bytes (a multi-byte character on a 32-byte mark can add
+//! 32); near a loud byte it holds the unit until a quiet stretch closes it; in the worst case (loud text without a quiet gap: logs, code, base64) it holds
 //! back at most [`MAX_HOLD_BACK_BYTES`] of input (one segment plus its right halo).
 
 mod catalog;
@@ -63,7 +81,9 @@ mod error;
 mod operators;
 mod placeholder;
 mod prefilter;
+mod prefix;
 mod stream;
+mod units;
 mod validators;
 mod vault;
 
@@ -72,7 +92,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use regex_automata::{Input, meta};
+use regex_automata::{Anchored, Input, meta};
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{
@@ -87,6 +107,8 @@ pub use vault::{DEFAULT_VAULT_ENTRIES, Vault};
 
 use catalog::Detector;
 use prefilter::{Planned, Prefilter};
+use units::Scanner;
+pub use units::{CUT_ALIGN, QUIET_AFTER, QUIET_BEFORE};
 
 /// Keyword window of detectors that run only next to their context words.
 const CONTEXT_WINDOW_BYTES: usize = 2 * CONTEXT_BYTES;
@@ -96,8 +118,9 @@ pub const SEGMENT_BYTES: usize = 64 * 1024;
 /// Context scanned on each side of a segment, in bytes: enough for the longest match, the
 /// widest keyword window and the context words.
 pub const HALO_BYTES: usize = MAX_MATCH_BYTES + MAX_WINDOW_BYTES + 2 * CONTEXT_BYTES + 64;
-/// Most input a [`StreamRedactor`] holds back before emitting it, in bytes.
-pub const MAX_HOLD_BACK_BYTES: usize = SEGMENT_BYTES + HALO_BYTES + 4;
+/// Most input a [`StreamRedactor`] holds back before emitting it, in bytes (a loud unit:
+/// one segment plus its right halo; quiet text is held back far less, see [`StreamRedactor`]).
+pub const MAX_HOLD_BACK_BYTES: usize = SEGMENT_BYTES + HALO_BYTES + 8;
 
 /// One detected item: which detector, what kind, where in the original text (byte offsets),
 /// and how confident. It never holds the value itself.
@@ -164,6 +187,8 @@ struct Inner {
     hash_key: Option<Vec<u8>>,
     /// Normaliser for the view of non-ASCII windows (`None` when `scan_view` is off).
     normalizer: Option<crate::text::Normalizer>,
+    /// Whether every detector is anchored, so the text may be cut into units.
+    cuts: bool,
 }
 
 /// Finds and redacts personal data and secrets. Cheap to clone (shared), `Send + Sync`.
@@ -321,7 +346,7 @@ impl Redactor {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Redactor {
             inner: Arc::new(Inner {
-                prefilter: Prefilter::new(&specs),
+                prefilter: Prefilter::new(&specs, &detectors),
                 detectors,
                 min_confidence: config.min_confidence,
                 allow: config.allow.into_iter().collect(),
@@ -331,6 +356,7 @@ impl Redactor {
                 default_operator: config.default_operator,
                 hash_key,
                 normalizer: config.scan_view.then(view_normalizer).flatten(),
+                cuts: specs.iter().all(|s| s.anchored),
             }),
         })
     }
@@ -358,10 +384,7 @@ impl Redactor {
     /// ```
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut findings = Vec::new();
-        let mut seg = Segmenter::default();
-        while let Some(found) = seg.next(self, text, 0, true) {
-            findings.extend(found);
-        }
+        Scanner::default().advance(self, text, 0, true, &mut |f| findings.push(f));
         findings
     }
 
@@ -441,9 +464,22 @@ impl Redactor {
         );
     }
 
+    /// Whether the text may be cut into units (see the `units` module): every detector is
+    /// anchored.
+    pub(crate) fn cuts_enabled(&self) -> bool {
+        self.inner.cuts
+    }
+
     /// Scans `text[ws..we]` (a window; `text` starts at absolute offset `base`) and returns
-    /// its resolved findings, absolute offsets, sorted by start.
-    fn scan_window(&self, text: &str, base: usize, ws: usize, we: usize) -> Vec<Finding> {
+    /// its resolved findings that lie within `clip`, absolute offsets, sorted by start.
+    pub(crate) fn scan_window(
+        &self,
+        text: &str,
+        base: usize,
+        ws: usize,
+        we: usize,
+        clip: Range<usize>,
+    ) -> Vec<Finding> {
         let inner = &*self.inner;
         let slice = &text[ws - base..we - base];
         let mut cands = Vec::new();
@@ -455,7 +491,8 @@ impl Redactor {
         };
         match &view {
             Some(view) => {
-                self.scan_hay(view.text().as_bytes(), &mut cands);
+                let hay = view.text().as_bytes();
+                self.scan_hay(hay, 0..hay.len(), &mut cands);
                 cands.retain_mut(|c| match view.to_original(c.start..c.end) {
                     Ok(r) if !r.is_empty() => {
                         (c.start, c.end) = (r.start, r.end);
@@ -464,8 +501,15 @@ impl Redactor {
                     _ => false,
                 });
             }
-            None => self.scan_hay(slice.as_bytes(), &mut cands),
+            None => self.scan_hay(
+                slice.as_bytes(),
+                clip.start.saturating_sub(ws)..clip.end.saturating_sub(ws),
+                &mut cands,
+            ),
         }
+        // Findings never cross the unit's bounds.
+        cands.retain(|c| ws + c.start >= clip.start && ws + c.end <= clip.end);
+        resolve(&mut cands);
         cands
             .into_iter()
             .map(|c| {
@@ -481,36 +525,76 @@ impl Redactor {
             .collect()
     }
 
-    /// Resolved candidates of `hay`, offsets relative to it, sorted by start.
-    fn scan_hay(&self, hay: &[u8], cands: &mut Vec<Candidate>) {
+    /// Candidates of `hay` (unresolved), offsets relative to it; searches stay within
+    /// `clip`.
+    fn scan_hay(&self, hay: &[u8], clip: Range<usize>, cands: &mut Vec<Candidate>) {
         let inner = &*self.inner;
-        let mut plan: Vec<Planned> = Vec::new();
-        inner.prefilter.plan(hay, &mut plan);
-        for &(di, s, e) in &plan {
+        let (mut plan, mut starts): (Vec<Planned>, Vec<Planned>) = (Vec::new(), Vec::new());
+        inner.prefilter.plan(hay, &mut plan, &mut starts);
+        for &(di, s, e) in &starts {
+            let e = e.min(clip.end);
+            if s < clip.start || s >= e {
+                continue;
+            }
             let d = &inner.detectors[di as usize];
-            let input = Input::new(hay).span(s..e);
-            if d.value_group.is_none() && d.check_group.is_none() {
-                for m in d.regex.find_iter(input) {
+            let input = Input::new(hay).span(s..e).anchored(Anchored::Yes);
+            self.search(d, di, hay, input, cands);
+        }
+        for &(di, s, e) in &plan {
+            let (s, e) = (s.max(clip.start), e.min(clip.end));
+            if s >= e {
+                continue;
+            }
+            let d = &inner.detectors[di as usize];
+            self.search(d, di, hay, Input::new(hay).span(s..e), cands);
+        }
+    }
+
+    /// Runs detector `d` on `input` (all matches; one when anchored) and considers them.
+    fn search(
+        &self,
+        d: &Detector,
+        di: u32,
+        hay: &[u8],
+        input: Input<'_>,
+        cands: &mut Vec<Candidate>,
+    ) {
+        let anchored = input.get_anchored().is_anchored();
+        if d.value_group.is_none() && d.check_group.is_none() {
+            if anchored {
+                if let Some(m) = d.regex.search(&input) {
                     self.consider(d, di, hay, m.range(), m.range(), cands);
                 }
-            } else {
-                for caps in d.regex.captures_iter(input) {
-                    let Some(whole) = caps.get_match() else {
-                        continue;
-                    };
-                    let value = d
-                        .value_group
-                        .and_then(|g| caps.get_group(g))
-                        .map_or(whole.range(), |s| s.range());
-                    let check = d
-                        .check_group
-                        .and_then(|g| caps.get_group(g))
-                        .map_or(value.clone(), |s| s.range());
-                    self.consider(d, di, hay, value, check, cands);
-                }
+                return;
+            }
+            for m in d.regex.find_iter(input) {
+                self.consider(d, di, hay, m.range(), m.range(), cands);
+            }
+            return;
+        }
+        let mut on_caps = |caps: &regex_automata::util::captures::Captures| {
+            let Some(whole) = caps.get_match() else {
+                return;
+            };
+            let value = d
+                .value_group
+                .and_then(|g| caps.get_group(g))
+                .map_or(whole.range(), |s| s.range());
+            let check = d
+                .check_group
+                .and_then(|g| caps.get_group(g))
+                .map_or(value.clone(), |s| s.range());
+            self.consider(d, di, hay, value, check, cands);
+        };
+        if anchored {
+            let mut caps = d.regex.create_captures();
+            d.regex.search_captures(&input, &mut caps);
+            on_caps(&caps);
+        } else {
+            for caps in d.regex.captures_iter(input) {
+                on_caps(&caps);
             }
         }
-        resolve(cands);
     }
 
     fn consider(
@@ -542,15 +626,7 @@ impl Redactor {
         {
             return;
         }
-        if d.placeholder_check && !inner.report_placeholders && placeholder::is_placeholder(c) {
-            return;
-        }
-        if inner.allow.contains(v) || inner.allow.contains(c) {
-            return;
-        }
-        if inner.allow_patterns.iter().any(|re| re.is_match(v)) {
-            return;
-        }
+        // The cheap rejections first: context words, confidence.
         let mut confidence = d.confidence;
         if let Some(context) = &d.context {
             let lo = value.start.saturating_sub(CONTEXT_BYTES);
@@ -563,6 +639,15 @@ impl Redactor {
             }
         }
         if confidence < inner.min_confidence {
+            return;
+        }
+        if d.placeholder_check && !inner.report_placeholders && placeholder::is_placeholder(c) {
+            return;
+        }
+        if inner.allow.contains(v) || inner.allow.contains(c) {
+            return;
+        }
+        if inner.allow_patterns.iter().any(|re| re.is_match(v)) {
             return;
         }
         out.push(Candidate {
@@ -637,79 +722,6 @@ fn view_normalizer() -> Option<crate::text::Normalizer> {
         .max_input_bytes(SEGMENT_BYTES + 2 * HALO_BYTES + 16)
         .build()
         .ok()
-}
-
-fn floor_char(text: &str, base: usize, mut abs: usize) -> usize {
-    while abs > base && !text.is_char_boundary(abs - base) {
-        abs -= 1;
-    }
-    abs
-}
-
-fn ceil_char(text: &str, base: usize, mut abs: usize) -> usize {
-    let end = base + text.len();
-    if abs >= end {
-        return end;
-    }
-    while !text.is_char_boundary(abs - base) {
-        abs += 1;
-    }
-    abs
-}
-
-/// Walks a text segment by segment; shared by [`Redactor::find`] and [`StreamRedactor`] so
-/// both see exactly the same windows.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Segmenter {
-    /// Index of the next segment.
-    k: usize,
-    /// Absolute start of the next segment.
-    start: usize,
-    /// Absolute end of the last finding kept.
-    last_end: usize,
-}
-
-impl Segmenter {
-    /// Absolute start of the next segment (everything before it has been processed).
-    pub(crate) fn start(&self) -> usize {
-        self.start
-    }
-
-    /// Absolute offset before which the text is no longer needed.
-    pub(crate) fn keep_from(&self, text: &str, base: usize) -> usize {
-        floor_char(text, base, self.start.saturating_sub(HALO_BYTES).max(base))
-    }
-
-    /// Processes the next segment of `text` (which starts at absolute offset `base` and is
-    /// the whole rest of the input when `complete`). Returns its findings, or `None` when the
-    /// input is exhausted or more input is needed.
-    pub(crate) fn next(
-        &mut self,
-        redactor: &Redactor,
-        text: &str,
-        base: usize,
-        complete: bool,
-    ) -> Option<Vec<Finding>> {
-        let end = base + text.len();
-        if self.start >= end {
-            return None;
-        }
-        let raw_end = (self.k + 1) * SEGMENT_BYTES;
-        if !complete && end < raw_end + HALO_BYTES + 4 {
-            return None;
-        }
-        let seg_end = ceil_char(text, base, raw_end);
-        let we = ceil_char(text, base, raw_end + HALO_BYTES);
-        let ws = floor_char(text, base, self.start.saturating_sub(HALO_BYTES).max(base));
-        let mut found = redactor.scan_window(text, base, ws, we);
-        found.retain(|f| f.start >= self.start && f.start < seg_end && f.start >= self.last_end);
-        if let Some(last) = found.last() {
-            self.last_end = last.end;
-        }
-        self.k += 1;
-        self.start = seg_end;
-        Some(found)
-    }
 }
 
 #[cfg(test)]

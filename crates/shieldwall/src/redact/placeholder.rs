@@ -31,40 +31,48 @@ const MARKERS: &[&str] = &[
 
 /// Whether `value` is a placeholder or an example rather than a real value.
 pub(crate) fn is_placeholder(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    if MARKERS.iter().any(|m| lower.contains(m)) {
+    static MARKER_SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let markers = MARKER_SET.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(MARKERS)
+            .ok()
+    });
+    let lower = |b: u8| b.to_ascii_lowercase();
+    let marked = match markers {
+        Some(ac) => ac.is_match(value),
+        None => {
+            let v = value.to_ascii_lowercase();
+            MARKERS.iter().any(|m| v.contains(m))
+        }
+    };
+    if marked {
         return true;
     }
-    let alnum: Vec<u8> = lower.bytes().filter(u8::is_ascii_alphanumeric).collect();
-    if alnum.len() < 6 {
+    let alnum = || value.bytes().filter(u8::is_ascii_alphanumeric).map(lower);
+    let n = alnum().count();
+    if n < 6 {
         return false;
     }
-    // Long runs of one character, or long ascending / descending sequences.
     let (mut run, mut best_run) = (1usize, 1usize);
     let (mut up, mut down, mut best_seq) = (1usize, 1usize, 1usize);
-    for w in alnum.windows(2) {
-        run = if w[1] == w[0] { run + 1 } else { 1 };
-        up = if w[1] == w[0].wrapping_add(1) {
-            up + 1
-        } else {
-            1
-        };
-        down = if w[1] == w[0].wrapping_sub(1) {
-            down + 1
-        } else {
-            1
-        };
-        best_run = best_run.max(run);
-        best_seq = best_seq.max(up).max(down);
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    let mut prev: Option<u8> = None;
+    for b in alnum() {
+        if !std::mem::replace(&mut seen[b as usize], true) {
+            distinct += 1;
+        }
+        if let Some(a) = prev {
+            run = if b == a { run + 1 } else { 1 };
+            up = if b == a.wrapping_add(1) { up + 1 } else { 1 };
+            down = if b == a.wrapping_sub(1) { down + 1 } else { 1 };
+            best_run = best_run.max(run);
+            best_seq = best_seq.max(up).max(down);
+        }
+        prev = Some(b);
     }
-    let n = alnum.len();
-    let distinct = {
-        let mut seen = [false; 256];
-        alnum
-            .iter()
-            .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
-            .count()
-    };
     best_run >= 6.max(n / 2) || best_seq >= 6.max(n * 2 / 3) || (n >= 10 && distinct <= 2)
 }
 

@@ -10,12 +10,15 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::{Input, PatternSet, meta, util::syntax};
 
-use super::catalog::{ANCHOR_REACH_BYTES, DetectorSpec};
+use super::catalog::{ANCHOR_REACH_BYTES, Detector, DetectorSpec};
 
 #[derive(Debug, Clone)]
 struct KeywordTarget {
     detector: u32,
     window: u32,
+    /// Every match of the detector starts with a keyword: search anchored at the hit, for
+    /// at most this many bytes (0: search the window around the hit).
+    anchored_len: u32,
     /// For case-sensitive keywords, the exact bytes a hit must have.
     exact: Option<Box<[u8]>>,
 }
@@ -71,7 +74,13 @@ impl Keywords {
         Some(Keywords { ac, targets })
     }
 
-    fn hits(&self, hay: &[u8], span: std::ops::Range<usize>, out: &mut Vec<Planned>) {
+    fn hits(
+        &self,
+        hay: &[u8],
+        span: std::ops::Range<usize>,
+        out: &mut Vec<Planned>,
+        starts: &mut Vec<Planned>,
+    ) {
         let len = hay.len();
         let input = aho_corasick::Input::new(hay).span(span);
         for m in self.ac.find_overlapping_iter(input) {
@@ -79,6 +88,11 @@ impl Keywords {
                 if let Some(exact) = &t.exact
                     && hay[m.start()..m.end()] != **exact
                 {
+                    continue;
+                }
+                if t.anchored_len > 0 {
+                    let end = (m.start() + t.anchored_len as usize).min(len);
+                    starts.push((t.detector, m.start(), end));
                     continue;
                 }
                 let w = t.window as usize;
@@ -115,8 +129,8 @@ pub(crate) struct Prefilter {
 }
 
 impl Prefilter {
-    /// Builds the prefilter for compiled detectors `specs[i]` = detector `i`.
-    pub(crate) fn new(specs: &[&DetectorSpec]) -> Prefilter {
+    /// Builds the prefilter for compiled detectors `specs[i]` = `detectors[i]`.
+    pub(crate) fn new(specs: &[&DetectorSpec], detectors: &[Detector]) -> Prefilter {
         let mut anchored = Vec::new();
         let mut free = Vec::new();
         let mut digit_targets = Vec::new();
@@ -125,6 +139,10 @@ impl Prefilter {
                 let target = KeywordTarget {
                     detector: i as u32,
                     window: spec.window as u32,
+                    anchored_len: detectors
+                        .get(i)
+                        .filter(|d| d.prefixed)
+                        .map_or(0, |d| d.max_len.max(1) as u32),
                     exact: spec.case_sensitive.then(|| kw.as_bytes().into()),
                 };
                 let entry = (kw.to_ascii_lowercase().into_bytes(), target);
@@ -183,15 +201,23 @@ impl Prefilter {
         }
     }
 
-    /// Plans the searches for `hay`: per detector, merged byte ranges, sorted.
-    pub(crate) fn plan(&self, hay: &[u8], out: &mut Vec<Planned>) {
+    /// Plans the searches for `hay`: per detector, merged byte ranges to search, sorted, and
+    /// `starts`: anchored searches (detector, start, end) at keyword hits, sorted.
+    pub(crate) fn plan(&self, hay: &[u8], out: &mut Vec<Planned>, starts: &mut Vec<Planned>) {
         out.clear();
+        starts.clear();
         let len = hay.len();
         if let Some(kw) = &self.free {
-            kw.hits(hay, 0..len, out);
+            kw.hits(hay, 0..len, out, starts);
         }
         if let Some(kw) = &self.anchored {
-            anchor_regions(hay, ANCHOR_REACH_BYTES, |span| kw.hits(hay, span, out));
+            anchor_regions(hay, ANCHOR_REACH_BYTES, |span| {
+                kw.hits(hay, span, out, starts)
+            });
+        }
+        if starts.len() > 1 {
+            starts.sort_unstable();
+            starts.dedup();
         }
         if !self.digit_targets.is_empty() {
             self.plan_digits(hay, out);
@@ -267,7 +293,7 @@ impl Prefilter {
 
 /// Whether `b` is an anchor byte (see [`DetectorSpec::anchored`]).
 #[inline]
-fn anchor_byte(b: u8) -> bool {
+pub(crate) fn anchor_byte(b: u8) -> bool {
     b.wrapping_sub(b'0') < 10
         || b == b'@'
         || b == b'_'
@@ -282,7 +308,7 @@ fn anchor_byte(b: u8) -> bool {
 }
 
 #[inline]
-fn upper(b: u8) -> bool {
+pub(crate) fn upper(b: u8) -> bool {
     b.wrapping_sub(b'A') < 26
 }
 
@@ -391,9 +417,9 @@ mod tests {
         a.case_sensitive = true;
         a.window = 4;
         let b = DetectorSpec::new("b", "k", "[0-9]{4}").digits(4);
-        let p = Prefilter::new(&[&a, &b]);
-        let mut out = Vec::new();
-        p.plan(b"akia AKIA AKIA 2024", &mut out);
+        let p = Prefilter::new(&[&a, &b], &[]);
+        let (mut out, mut starts) = (Vec::new(), Vec::new());
+        p.plan(b"akia AKIA AKIA 2024", &mut out, &mut starts);
         assert_eq!(out, vec![(0, 1, 18), (1, 7, 19)]);
     }
 }

@@ -1,21 +1,30 @@
 //! Streaming redaction for text that arrives in chunks (SSE model output, log pipes).
 
-use super::{Redactor, Segmenter, Vault};
+use super::{Redactor, Scanner, Vault};
 
 /// Redacts a text that arrives in chunks. [`push`](Self::push) returns the redacted text
 /// that is final so far, [`finish`](Self::finish) the rest. The concatenated output equals
 /// [`Redactor::redact_with`] on the whole text, for every way of splitting it, because both
-/// walk the same fixed segments of [`SEGMENT_BYTES`](super::SEGMENT_BYTES) with the same
-/// halo; the stream therefore holds back at most
-/// [`MAX_HOLD_BACK_BYTES`](super::MAX_HOLD_BACK_BYTES) of input. Memory stays below
-/// `SEGMENT_BYTES + 2 * HALO_BYTES` plus the last chunk.
+/// cut the text into the same units (see the [module docs](super#units-and-segments)).
+///
+/// How much input is held back after a push:
+/// - **quiet text** (prose without digits, `@ _ = : $ ~ / \ + -`, two capitals in a row or
+///   unusual characters): at most [`QUIET_AFTER`](super::QUIET_AFTER) +
+///   [`CUT_ALIGN`](super::CUT_ALIGN) + 1 = 49 bytes, usually the last word and 16 bytes (a
+///   multi-byte character on a 32-byte mark can add 32);
+/// - **near a loud byte**: the unit around it, from up to a word and `QUIET_AFTER` bytes
+///   before its first loud byte, until [`QUIET_BEFORE`](super::QUIET_BEFORE) quiet bytes, a
+///   space and `QUIET_AFTER` more quiet bytes follow its last one (an e-mail address in a
+///   sentence is held for about 100 bytes; a PEM block until its end line and a little after);
+/// - **worst case** (loud text without a quiet gap of about 80 bytes: logs, code, base64):
+///   [`MAX_HOLD_BACK_BYTES`](super::MAX_HOLD_BACK_BYTES), one segment and its halo.
+///
+/// A redactor with an unanchored custom detector treats the text as one unit, so its stream
+/// always holds back up to the worst case. Memory stays below `SEGMENT_BYTES + 2 *
+/// HALO_BYTES` plus the last chunk.
 ///
 /// After `finish` the stream is ready for a new text; its vault (placeholder numbering) is
 /// kept. `Debug` shows sizes only, never the buffered text.
-///
-/// The hold-back is fixed by the segment size, not by what the text contains: a text shorter
-/// than about [`SEGMENT_BYTES`](super::SEGMENT_BYTES) + [`HALO_BYTES`](super::HALO_BYTES)
-/// comes out whole at `finish`.
 ///
 /// # Example
 /// ```
@@ -29,6 +38,13 @@ use super::{Redactor, Segmenter, Vault};
 /// out += &stream.finish();
 /// assert_eq!(out, "Call [PHONE_1] or mail [EMAIL_1].");
 /// assert_eq!(stream.vault().restore(&out), "Call +44 20 7946 0958 or mail ann@corp.io.");
+///
+/// // Plain prose comes out as it arrives: held back are the last 17 bytes or more, up
+/// // to the start of the word they begin in.
+/// let mut stream = Redactor::new().stream();
+/// let first = stream.push("Here is the summary you asked for, in three short parts. The first");
+/// assert_eq!(first, "Here is the summary you asked for, in three ");
+/// assert_eq!(stream.finish(), "short parts. The first");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -40,7 +56,7 @@ pub struct StreamRedactor {
     base: usize,
     /// Absolute offset up to which output has been produced.
     emitted: usize,
-    seg: Segmenter,
+    scanner: Scanner,
 }
 
 /// Shows sizes only: the buffered input may hold secrets.
@@ -63,7 +79,7 @@ impl StreamRedactor {
             buf: String::new(),
             base: 0,
             emitted: 0,
-            seg: Segmenter::default(),
+            scanner: Scanner::default(),
         }
     }
 
@@ -112,39 +128,35 @@ impl StreamRedactor {
         self.buf.clear();
         self.base = 0;
         self.emitted = 0;
-        self.seg = Segmenter::default();
+        self.scanner = Scanner::default();
         out
     }
 
     fn drain(&mut self, complete: bool) -> String {
         let mut out = String::new();
-        while let Some(found) = self
-            .seg
-            .next(&self.redactor, &self.buf, self.base, complete)
-        {
-            for f in found {
-                out.push_str(&self.buf[self.emitted - self.base..f.start - self.base]);
-                let value = &self.buf[f.start - self.base..f.end - self.base];
-                self.redactor.apply(&f, value, &mut self.vault, &mut out);
-                self.emitted = f.end;
-            }
-            let upto = self.seg_start().max(self.emitted);
-            out.push_str(&self.buf[self.emitted - self.base..upto - self.base]);
-            self.emitted = upto;
-            let keep = self.seg.keep_from(&self.buf, self.base).min(self.emitted);
-            if keep > self.base {
-                self.buf.drain(..keep - self.base);
-                self.base = keep;
-            }
+        let Self {
+            redactor,
+            vault,
+            buf,
+            base,
+            emitted,
+            scanner,
+        } = self;
+        let done = scanner.advance(redactor, buf, *base, complete, &mut |f| {
+            out.push_str(&buf[*emitted - *base..f.start - *base]);
+            let value = &buf[f.start - *base..f.end - *base];
+            redactor.apply(&f, value, vault, &mut out);
+            *emitted = f.end;
+        });
+        if done > *emitted {
+            out.push_str(&buf[*emitted - *base..done - *base]);
+            *emitted = done;
         }
-        if complete && self.emitted < self.base + self.buf.len() {
-            out.push_str(&self.buf[self.emitted - self.base..]);
-            self.emitted = self.base + self.buf.len();
+        let keep = scanner.keep_from(buf, *base).min(*emitted);
+        if keep > *base {
+            buf.drain(..keep - *base);
+            *base = keep;
         }
         out
-    }
-
-    fn seg_start(&self) -> usize {
-        self.seg.start()
     }
 }
