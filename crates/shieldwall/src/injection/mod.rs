@@ -45,6 +45,7 @@ mod error;
 mod features;
 mod model;
 mod rules;
+mod structure;
 pub mod train;
 
 use std::borrow::Cow;
@@ -636,6 +637,8 @@ impl InjectionClassifier {
             hidden: report.hidden_total() > 0,
             disguised: report.confusable + report.mixed_script_words > 0,
             decoded: depth > 0,
+            soup: structure::suffix_soup(original),
+            embedded: structure::embedded_instruction(original),
         };
         let best = features::best_window(&self.model, &masked, &self.rules, &hits, flags);
         let mask = features::dense_mask(&self.rules, &hits, flags);

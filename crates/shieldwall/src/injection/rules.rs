@@ -180,6 +180,49 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
         r"\b(?:highest|top|overriding|absolute) priority\b|\bsupersedes? (?:all|any|previous)\b|\btakes? precedence over\b",
     );
 
+    add(
+        F::InstructionOverride,
+        S,
+        "instructions_void",
+        r"\b(?:your|the|all|any) (?:previous|prior|original|earlier|initial|old|above|preceding|former)(?: [a-z']+)? (?:instructions?|tasks?|rules|guidelines|directives|prompts?|orders)\b,? (?:(?:are|is|were|have been|has been) (?:now )?(?:cancell?ed|void|revoked|obsolete|overridden|replaced|deprecated|invalid|suspended|lifted|no longer (?:valid|in effect|active|relevant))|no longer appl(?:y|ies)|(?:do|does) not (?:apply|matter|count))\b",
+    );
+    add(
+        F::InstructionOverride,
+        S,
+        "instead_of_task",
+        r"\binstead of (?:summari[sz]ing|translating|answering|responding|following|completing|analy[sz]ing|reviewing|classifying|doing (?:that|this|so|the task)|what (?:you were|the user) (?:told|asked))\b",
+    );
+    add(
+        F::InstructionOverride,
+        S,
+        "when_you_read_this",
+        r"\b(?:when|if|while|once|after|as) (?:you|the (?:ai|assistant|model|bot|llm|language model|agent)) (?:are )?(?:summari[sz]e|summari[sz]ing|read|reading|process|processing|analy[sz]e|analy[sz]ing|review|reviewing|translate|translating|parse|parsing|see|seeing|encounter|encountering)s? (?:this|these|the following|my)\b",
+    );
+    add(
+        F::InstructionOverride,
+        S,
+        "addressed_to_ai",
+        r"\b(?:dear|hey|hello|hi|attention|note to|message (?:to|for)|instructions? (?:to|for)) (?:the )?(?:ai|a\.i\.|assistant|ai assistant|chatgpt|gpt|llm|language model|ai model|chatbot|bot|agent|ai agent)\b[,:!]|\b(?:ai|assistant|chatgpt|llm|language model|chatbot|agent|model)s? (?:reading|processing|summari[sz]ing|parsing|analy[sz]ing) this\b",
+    );
+    add(
+        F::InstructionOverride,
+        W,
+        "your_reply",
+        r"\b(?:in|into|throughout|within|to|at the (?:start|beginning|end|top|bottom) of) (?:your|each|every) (?:reply|replies|response|responses|answer|answers|output|summary|message|next message)\b",
+    );
+    add(
+        F::InstructionOverride,
+        S,
+        "override_multiword",
+        r"\b(?:disregard|ignore|forget|drop|abandon|discard|override)\b(?: [a-z']+){0,4} (?:said|written|stated|mentioned|told|given|instructed|provided) (?:above|before|earlier|previously|so far|until now|to you)\b",
+    );
+    add(
+        F::InstructionOverride,
+        W,
+        "new_task",
+        r"\b(?:your )?(?:new|real|actual|true|next) (?:task|goal|objective|mission|assignment) (?:is|will be)\b|\bnew instructions?\b",
+    );
+
     // ---- instruction override (other languages) ----
     let ml: &[(&'static str, &str)] = &[
         (
@@ -293,6 +336,11 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
             S,
             "your_new_role",
             r"\byour (?:new|true|real) (?:role|persona|identity|name|purpose|task|job|goal|instructions?) (?:is|are|will be)\b",
+        ),
+        (
+            S,
+            "immerse_in_role",
+            r"\b(?:immerse yourself (?:in|into)|you (?:are|will be|'re) (?:going|about) to (?:immerse yourself in|act as|pretend to be|play)|you will (?:now )?(?:act|behave|respond) as)\b(?: [a-z']+){0,3} (?:role|persona|character|ai|model|chatbot|version)\b",
         ),
         (
             W,
@@ -415,6 +463,16 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
         ),
         (
             S,
+            "print_your_instructions",
+            r"\b(?:print|show|display|output|repeat|reveal|list|tell me|write out|recite|spell out|share|dump|copy|paste|echo)\b(?: [a-z']+){0,2} (?:your (?:(?:initial|original|hidden|secret|system|full|exact|complete|first|entire|internal) )*(?:instructions|prompt|rules|guidelines|directives|configuration|programming)|the (?:initial|original|hidden|secret|system|developer|internal) (?:instructions|prompt|message|directives|rules))\b",
+        ),
+        (
+            S,
+            "what_was_written_before",
+            r"\bwhat (?:was|is|were) (?:written|said|typed|stated|given) (?:before|above|prior to|earlier|at the (?:start|beginning))\b|\b(?:text|words|everything|instructions) (?:above|before) (?:this (?:line|message|point))\b",
+        ),
+        (
+            S,
             "repeat_above",
             r"\b(?:repeat|print|output|copy|write|return|reproduce|tell me) (?:all |everything |the )?(?:words|text|everything|content|instructions|lines|what(?:'s| is| was)? written) (?:above|before this|prior to this|from the (?:start|beginning))\b",
         ),
@@ -516,6 +574,21 @@ fn builtin() -> Vec<(RuleFamily, Strength, &'static str, String)> {
             S,
             "content_policy",
             r"\b(?:openai|anthropic|meta|google|your)(?:'s)? (?:content |usage |safety )?(?:polic(?:y|ies)|guidelines|filters?|rules)\b(?: [a-z']+){0,3} (?:do(?:es)? not apply|no longer apply|are (?:suspended|disabled|lifted|void)|don'?t apply)\b|\b(?:ignore|bypass|disable|circumvent|evade|break|violate)\b(?: [a-z']+){0,2} (?:content |usage |safety )?(?:polic(?:y|ies)|filters?|safeguards|guardrails|moderation)\b",
+        ),
+        (
+            S,
+            "start_with_sure",
+            r"\b(?:start|begin|open|preface|commence)(?:ing)? (?:your|the|each|every) (?:response|answer|reply|output|message|text)s?\b(?: [a-z']+){0,6}:? ?['\x22<\[]?(?:sure|certainly|absolutely|of course|here is|here's|here are|i will|i'll gladly|yes)\b",
+        ),
+        (
+            S,
+            "always_fulfil",
+            r"\b(?:always|must|will|shall) (?:fulfil|fulfill|fulfills|fulfils|comply with|obey|satisfy|answer|follow)(?: [a-z']+){0,2} (?:every|all|any|each|the user'?s?) (?:requests?|orders|commands|questions|instructions|prompts)\b|\bnever (?:ever )?deviate\b",
+        ),
+        (
+            W,
+            "start_your_response",
+            r"\b(?:start|begin)(?:ing)? (?:your|the) (?:response|answer|reply|output) (?:with|using|by)\b",
         ),
         (
             W,

@@ -20,7 +20,7 @@ use super::error::InjectionError;
 use super::features::{self, Flags, N_DENSE, WINDOW_BLOCKS};
 use super::model::{FloatWeights, Model};
 use super::rules::RuleSet;
-use super::{Channel, InjectionClassifier};
+use super::{Channel, InjectionClassifier, Scored};
 
 /// One labelled text.
 ///
@@ -266,6 +266,8 @@ fn featurize(text: &str, bits: u32, rules: &RuleSet, y: bool) -> Sample {
                 hidden: v.report().hidden_total() > 0,
                 disguised: v.report().confusable + v.report().mixed_script_words > 0,
                 decoded: false,
+                soup: super::structure::suffix_soup(text),
+                embedded: super::structure::embedded_instruction(text),
             },
         ),
         None => ("", Flags::default()),
@@ -421,7 +423,24 @@ fn fit_both(samples: &[(&Sample, f32)], config: &TrainConfig) -> FloatWeights {
         lexical_dropout_permille: 1000,
         ..config.clone()
     };
-    let (rw, rule_bias) = fit(samples, &rule_config);
+    // the rule model speaks only when one of its triggers fires, so it learns from those rows
+    let n32 = n as u32;
+    let triggered: Vec<(&Sample, f32)> = samples
+        .iter()
+        .filter(|(s, _)| {
+            s.x.iter().any(|&(i, _)| {
+                i >= n32
+                    && (i - n32) < 32
+                    && super::model::RULE_MODEL_TRIGGERS & (1 << (i - n32)) != 0
+            })
+        })
+        .copied()
+        .collect();
+    let (rw, rule_bias) = if triggered.iter().any(|x| x.0.y) && triggered.iter().any(|x| !x.0.y) {
+        fit(&triggered, &rule_config)
+    } else {
+        fit(samples, &rule_config)
+    };
     FloatWeights {
         hashed: w[..n].to_vec(),
         dense: w[n..].to_vec(),
@@ -558,6 +577,44 @@ fn group(
     }
 }
 
+/// One held-out source: its name, the model trained without it, and the raw scores of its
+/// rows (by example index).
+type HeldOut<'a> = (&'a str, Model, Vec<(usize, Scored)>);
+
+/// Platt scaling from out-of-fold lexical logits of a row-level split (used when the data has
+/// a single source, so no source can be held out).
+fn row_fold_platt(
+    examples: &[Example],
+    per_example: &[Vec<Sample>],
+    config: &TrainConfig,
+    untrained: &dyn Fn(&FloatWeights) -> Model,
+) -> Result<(f32, f32), InjectionError> {
+    if examples.len() < 2 * CALIBRATION_FOLDS {
+        return Ok((1.0, 0.0));
+    }
+    let mut rng = Rng(config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let fold: Vec<usize> = (0..examples.len())
+        .map(|_| (rng.next() % CALIBRATION_FOLDS as u64) as usize)
+        .collect();
+    let mut oof = Vec::with_capacity(examples.len());
+    for k in 0..CALIBRATION_FOLDS {
+        let s = select(per_example, examples, config.source_balance, |i| {
+            fold[i] != k
+        });
+        if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
+            continue;
+        }
+        let c = InjectionClassifier::builder()
+            .model(untrained(&fit_both(&s, config)))
+            .build()?;
+        for (_, e) in examples.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
+            let z = c.raw(&e.text).map(|s| s.logit + s.boost).unwrap_or(0.0);
+            oof.push((z, e.channel.prior(), e.label));
+        }
+    }
+    Ok(fit_platt(&oof))
+}
+
 /// Calibrated probability of `text` under `classifier`.
 fn probability(classifier: &InjectionClassifier, e: &Example) -> f32 {
     classifier
@@ -623,55 +680,70 @@ pub fn train(
         .collect();
     let untrained = |w: &FloatWeights| Model::from_float(bits, w, (1.0, 0.0), PRESETS);
 
-    // calibration: row-level folds, out-of-fold lexical logits
-    let mut platt = (1.0f32, 0.0f32);
-    let thresholds = PRESETS;
-    if examples.len() >= 2 * CALIBRATION_FOLDS {
-        let mut rng = Rng(config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-        let fold: Vec<usize> = (0..examples.len())
-            .map(|_| (rng.next() % CALIBRATION_FOLDS as u64) as usize)
-            .collect();
-        let mut oof = Vec::with_capacity(examples.len());
-        for k in 0..CALIBRATION_FOLDS {
+    let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        by_source.entry(e.source.as_str()).or_default().push(i);
+    }
+
+    // Source-held-out pass: one model per source, trained on all the others; the raw scores
+    // of the held-out rows calibrate the final model and give the per-source figures.
+    let mut held: Vec<HeldOut> = Vec::new();
+    if by_source.len() >= 2 {
+        for (&source, rows) in &by_source {
             let s = select(&per_example, examples, config.source_balance, |i| {
-                fold[i] != k
+                examples[i].source != source
             });
             if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
                 continue;
             }
+            let fold_model = untrained(&fit_both(&s, config));
             let c = InjectionClassifier::builder()
-                .model(untrained(&fit_both(&s, config)))
+                .model(fold_model.clone())
                 .build()?;
-            for (_, e) in examples.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
-                let z = c.raw(&e.text).map(|s| s.logit + s.boost).unwrap_or(0.0);
-                oof.push((z, e.channel.prior(), e.label));
-            }
+            let raw = rows
+                .iter()
+                .filter_map(|&i| c.raw(&examples[i].text).ok().map(|r| (i, r)))
+                .collect();
+            held.push((source, fold_model, raw));
         }
-        platt = fit_platt(&oof);
     }
+    let thresholds = PRESETS;
+    let platt = if held.is_empty() {
+        row_fold_platt(examples, &per_example, config, &untrained)?
+    } else {
+        let z: Vec<(f32, f32, bool)> = held
+            .iter()
+            .flat_map(|(_, _, raw)| raw.iter())
+            .map(|(i, r)| {
+                (
+                    r.logit + r.boost,
+                    examples[*i].channel.prior(),
+                    examples[*i].label,
+                )
+            })
+            .collect();
+        fit_platt(&z)
+    };
 
     let s = select(&per_example, examples, config.source_balance, |_| true);
     let model = Model::from_float(bits, &fit_both(&s, config), platt, thresholds);
     drop(s);
 
-    let mut by_source: BTreeMap<&str, Vec<&Example>> = BTreeMap::new();
-    for e in examples {
-        by_source.entry(e.source.as_str()).or_default().push(e);
-    }
-    if !config.held_out || by_source.len() < 2 {
+    if !config.held_out || held.is_empty() {
         return Ok((model, None));
     }
     let mut scored: Vec<(String, Vec<(f32, bool)>)> = Vec::new();
-    for (&source, rows) in &by_source {
-        let s = select(&per_example, examples, config.source_balance, |i| {
-            examples[i].source != source
-        });
-        if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
-            continue;
-        }
-        let fold_model = untrained(&fit_both(&s, config)).recalibrated(platt, thresholds);
-        let c = InjectionClassifier::builder().model(fold_model).build()?;
-        let p = rows.iter().map(|e| (probability(&c, e), e.label)).collect();
+    for (source, fold_model, raw) in held {
+        let c = InjectionClassifier::builder()
+            .model(fold_model.recalibrated(platt, thresholds))
+            .build()?;
+        let p: Vec<(f32, bool)> = raw
+            .iter()
+            .map(|(i, r)| {
+                let e = &examples[*i];
+                (c.probability(r, e.channel), e.label)
+            })
+            .collect();
         scored.push((source.to_string(), p));
     }
     let pooled: Vec<(f32, bool)> = scored.iter().flat_map(|s| s.1.iter().copied()).collect();
