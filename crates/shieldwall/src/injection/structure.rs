@@ -14,132 +14,145 @@ const SOUP_MAX_SHARE: f32 = 0.5;
 /// Texts with more lines than this are documents, not prompts with a suffix.
 const SOUP_MAX_LINES: usize = 3;
 
-/// Symbols that make a token odd when mixed with letters.
-fn is_symbol(c: char) -> bool {
+/// Symbols that make a token odd when mixed with letters, as a byte table.
+const SYMBOLS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_symbol_slow(b as u8);
+        b += 1;
+    }
+    t
+};
+
+#[inline]
+fn is_symbol(b: u8) -> bool {
+    SYMBOLS[usize::from(b)]
+}
+
+const fn is_symbol_slow(b: u8) -> bool {
     matches!(
-        c,
-        '{' | '}'
-            | '['
-            | ']'
-            | '('
-            | ')'
-            | '<'
-            | '>'
-            | '`'
-            | '$'
-            | '\\'
-            | '^'
-            | '_'
-            | '='
-            | '|'
-            | '~'
-            | '"'
-            | '*'
-            | '#'
-            | '@'
-            | ';'
+        b,
+        b'{' | b'}'
+            | b'['
+            | b']'
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b'`'
+            | b'$'
+            | b'\\'
+            | b'^'
+            | b'_'
+            | b'='
+            | b'|'
+            | b'~'
+            | b'"'
+            | b'*'
+            | b'#'
+            | b'@'
+            | b';'
     )
 }
 
 /// Symbols that make a token heavy (two or more of them with a letter).
-fn is_heavy_symbol(c: char) -> bool {
-    matches!(
-        c,
-        '{' | '}'
-            | '['
-            | ']'
-            | '('
-            | ')'
-            | '<'
-            | '>'
-            | '`'
-            | '$'
-            | '\\'
-            | '^'
-            | '|'
-            | '~'
-            | '='
-            | '@'
-            | '#'
-            | '*'
-    )
+fn is_heavy_symbol(b: u8) -> bool {
+    is_symbol(b) && !matches!(b, b'_' | b'"' | b';')
+}
+
+/// Letters for this purpose: ASCII letters and any non-ASCII byte (other scripts).
+fn is_letter(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80
 }
 
 /// Whether a token is a plain word with at most surrounding quotes, brackets and punctuation.
-fn plain_word(tok: &str) -> bool {
-    let t = tok.trim_start_matches(['"', '\'', '(', '[']);
-    let t = t.trim_end_matches(['"', '\'', ')', ',', '.', ':', ';', '!', '?', ']']);
-    let mut chars = t.chars();
-    match chars.next() {
-        Some(c) if c.is_alphabetic() => {}
-        _ => return false,
+fn plain_word(tok: &[u8]) -> bool {
+    let lead = tok
+        .iter()
+        .position(|b| !matches!(b, b'"' | b'\'' | b'(' | b'['))
+        .unwrap_or(tok.len());
+    let tail = tok
+        .iter()
+        .rposition(|b| {
+            !matches!(
+                b,
+                b'"' | b'\'' | b')' | b',' | b'.' | b':' | b';' | b'!' | b'?' | b']'
+            )
+        })
+        .map_or(lead, |p| p + 1);
+    let t = &tok[lead..tail.max(lead)];
+    match t.split_first() {
+        Some((c, rest)) if is_letter(*c) => rest
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b >= 0x80 || b == b'\''),
+        _ => false,
     }
-    chars.all(|c| c.is_lowercase() || c == '\'')
 }
 
-/// A token that looks like optimiser output: letters glued to code symbols, or camel case
-/// inside a word.
-fn odd(tok: &str) -> bool {
-    let mut letters = 0;
-    let mut symbols = 0;
+/// `(odd, heavy)` of a token. Odd: looks like optimiser output (letters glued to code
+/// symbols, or camel case inside a word). Heavy: two or more bracket-like symbols with a
+/// letter.
+fn classify_token(tok: &[u8]) -> (bool, bool) {
+    let (mut letters, mut symbols, mut heavy) = (0usize, 0usize, 0usize);
     let mut camel = false;
     let mut prev_lower = false;
-    for (i, c) in tok.chars().enumerate() {
-        if c.is_alphabetic() {
+    for &b in tok {
+        if is_letter(b) {
             letters += 1;
-            if i > 0 && prev_lower && c.is_uppercase() {
-                camel = true;
-            }
-            prev_lower = c.is_lowercase();
+            camel |= prev_lower && b.is_ascii_uppercase();
+            prev_lower = b.is_ascii_lowercase();
         } else {
             prev_lower = false;
-            if is_symbol(c) {
+            if is_symbol(b) {
                 symbols += 1;
+                heavy += usize::from(is_heavy_symbol(b));
             }
         }
     }
     if letters == 0 || tok.len() < 2 {
-        return false;
+        return (false, false);
     }
-    camel || (symbols > 0 && !plain_word(tok))
-}
-
-fn heavy(tok: &str) -> bool {
-    tok.chars().any(char::is_alphabetic) && tok.chars().filter(|&c| is_heavy_symbol(c)).count() >= 2
+    (camel || (symbols > 0 && !plain_word(tok)), heavy >= 2)
 }
 
 /// Whether `text` carries an adversarial suffix: a short run of tokens that mix letters with
 /// code symbols or camel case (GCG-style optimiser output) in otherwise plain text.
 pub(crate) fn suffix_soup(text: &str) -> bool {
-    if text.bytes().filter(|&b| b == b'\n').count() >= SOUP_MAX_LINES {
+    let bytes = text.as_bytes();
+    let mut newlines = 0;
+    let mut symbols = 0;
+    for &b in bytes {
+        newlines += usize::from(b == b'\n');
+        symbols += usize::from(SYMBOLS[usize::from(b)]);
+    }
+    // documents are not prompts with a suffix; too few symbols cannot make one
+    if newlines >= SOUP_MAX_LINES || symbols < 2 {
         return false;
     }
-    // (odd, heavy) per token; line-break markup is not soup
-    let toks: Vec<(bool, bool)> = text
-        .split_whitespace()
-        .filter(|t| !t.contains("<br") && *t != "/>")
-        .map(|t| (odd(t), heavy(t)))
-        .collect();
-    if toks.len() < 8 {
-        return false;
-    }
-    let total_odd = toks.iter().filter(|t| t.0).count();
-    if total_odd as f32 > SOUP_MAX_SHARE * toks.len() as f32 {
-        return false;
-    }
+    let mut window = [(false, false); SOUP_WINDOW];
+    let (mut n_tok, mut total_odd) = (0usize, 0usize);
     let (mut n_odd, mut n_heavy) = (0usize, 0usize);
-    for i in 0..toks.len() {
-        n_odd += usize::from(toks[i].0);
-        n_heavy += usize::from(toks[i].1);
-        if i >= SOUP_WINDOW {
-            n_odd -= usize::from(toks[i - SOUP_WINDOW].0);
-            n_heavy -= usize::from(toks[i - SOUP_WINDOW].1);
+    let mut found = false;
+    for tok in bytes.split(|b| b.is_ascii_whitespace()) {
+        // line-break markup of scraped reviews is not soup
+        if tok.is_empty() || tok == b"/>" || tok.windows(3).any(|w| w == b"<br") {
+            continue;
         }
-        if n_odd >= SOUP_MIN_ODD && n_heavy > 0 {
-            return true;
+        let t = classify_token(tok);
+        let slot = n_tok % SOUP_WINDOW;
+        if n_tok >= SOUP_WINDOW {
+            n_odd -= usize::from(window[slot].0);
+            n_heavy -= usize::from(window[slot].1);
         }
+        window[slot] = t;
+        n_odd += usize::from(t.0);
+        n_heavy += usize::from(t.1);
+        total_odd += usize::from(t.0);
+        n_tok += 1;
+        found |= n_odd >= SOUP_MIN_ODD && n_heavy > 0;
     }
-    false
+    found && n_tok >= 8 && total_odd as f32 <= SOUP_MAX_SHARE * n_tok as f32
 }
 
 /// Most lines looked at by [`embedded_instruction`].
