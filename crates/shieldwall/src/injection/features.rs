@@ -1,6 +1,10 @@
 //! Features for the linear model: hashed word unigrams and bigrams, hashed byte 4-grams of the
 //! normalised view, and dense rule and obfuscation indicators.
 //!
+//! Only ASCII words and 4-grams are hashed: in the training data almost every non-English
+//! row is an injection, so n-grams of other scripts teach the model "not English ⇒
+//! injection". Other languages are left to the multilingual rules and the dense features.
+//!
 //! The text is cut into blocks of about [`BLOCK`] bytes; a window is [`WINDOW_BLOCKS`]
 //! consecutive blocks. Each block keeps the sums of its n-gram weights, so every window's
 //! score costs a few additions and the whole text is hashed once: scoring stays linear in the
@@ -17,7 +21,7 @@ pub(crate) const WINDOW_BLOCKS: usize = 4;
 
 /// Dense features: per built-in family a strong and a weak indicator, then the extras below.
 pub(crate) const N_FAMILY_FEATURES: usize = 16;
-/// Two or more families fire in the window.
+/// Two or more families fire in the window, one of them with a strong rule.
 pub(crate) const F_MULTI_FAMILY: usize = 16;
 /// Hidden characters (zero-width, bidi, tag, control) in the text.
 pub(crate) const F_HIDDEN: usize = 17;
@@ -25,8 +29,12 @@ pub(crate) const F_HIDDEN: usize = 17;
 pub(crate) const F_DISGUISED: usize = 18;
 /// The text is a decoded payload.
 pub(crate) const F_DECODED: usize = 19;
+/// An adversarial suffix (token soup) in the original text.
+pub(crate) const F_SOUP: usize = 20;
+/// A prose instruction slipped into structured data (table rows, code).
+pub(crate) const F_EMBEDDED: usize = 21;
 /// Number of dense features.
-pub(crate) const N_DENSE: usize = 20;
+pub(crate) const N_DENSE: usize = 22;
 
 const SEED_CHAR: u64 = 0x5157_4e47_4348_4152;
 const SEED_UNI: u64 = 0x5157_554e_4947_5241;
@@ -70,21 +78,27 @@ pub(crate) fn for_each_gram(text: &[u8], bits: u32, mut f: impl FnMut(usize, u32
             while e < n && is_word_byte(text[e]) {
                 e += 1;
             }
-            let h = word_hash(&text[i..e]);
-            f(i, (mix(h ^ SEED_UNI) >> shift) as u32, true);
-            if let Some(p) = prev {
-                f(
-                    i,
-                    (mix(p.rotate_left(23) ^ h ^ SEED_BI) >> shift) as u32,
-                    true,
-                );
+            if text[i..e].is_ascii() {
+                let h = word_hash(&text[i..e]);
+                f(i, (mix(h ^ SEED_UNI) >> shift) as u32, true);
+                if let Some(p) = prev {
+                    f(
+                        i,
+                        (mix(p.rotate_left(23) ^ h ^ SEED_BI) >> shift) as u32,
+                        true,
+                    );
+                }
+                prev = Some(h);
+            } else {
+                prev = None;
             }
-            prev = Some(h);
             word_end = e;
         }
         if i + 4 <= n {
             let x = u32::from_le_bytes([text[i], text[i + 1], text[i + 2], text[i + 3]]);
-            f(i, (mix(u64::from(x) ^ SEED_CHAR) >> shift) as u32, false);
+            if x & 0x8080_8080 == 0 {
+                f(i, (mix(u64::from(x) ^ SEED_CHAR) >> shift) as u32, false);
+            }
         }
     }
 }
@@ -95,6 +109,8 @@ pub(crate) struct Flags {
     pub hidden: bool,
     pub disguised: bool,
     pub decoded: bool,
+    pub soup: bool,
+    pub embedded: bool,
 }
 
 impl Flags {
@@ -108,6 +124,12 @@ impl Flags {
         }
         if self.decoded {
             m |= 1 << F_DECODED;
+        }
+        if self.soup {
+            m |= 1 << F_SOUP;
+        }
+        if self.embedded {
+            m |= 1 << F_EMBEDDED;
         }
         m
     }
@@ -133,12 +155,15 @@ pub(crate) fn dense_mask(rules: &RuleSet, hits: &[Hit], flags: Flags) -> u32 {
 
 fn finish_mask(mut m: u32) -> u32 {
     let mut families = 0;
+    let mut strong = false;
     for f in 0..N_FAMILY_FEATURES / 2 {
         if m & (0b11 << (2 * f)) != 0 {
             families += 1;
         }
+        strong |= m & (1 << (2 * f)) != 0;
     }
-    if families >= 2 {
+    // weak cues alone are words benign text uses; a combination counts when one is strong
+    if families >= 2 && strong {
         m |= 1 << F_MULTI_FAMILY;
     }
     m

@@ -7,7 +7,7 @@
 //! calibrated by construction). A verdict takes the larger of the two probabilities, so a
 //! text the rules recognise is flagged even when its vocabulary is new.
 //!
-//! Format (little endian): the magic `SWINJ002`; `u32` hash bits; `u32` dense count; `f32`
+//! Format (little endian): the magic `SWINJ003`; `u32` hash bits; `u32` dense count; `f32`
 //! bias, weight scale, calibration slope and intercept, the strict, balanced and permissive
 //! thresholds, and the rule model's bias; the lexical model's dense weights and the rule
 //! model's weights as `f32`; then `2^bits` hashed weights as `i8` (the real weight is
@@ -46,7 +46,19 @@ pub(crate) const RULE_MODEL_MASK: u32 = {
     m
 };
 
-const MAGIC: &[u8; 8] = b"SWINJ002";
+/// The features that let the rule model speak: a strong rule of its families, two families
+/// at once (one strong), a suffix, an embedded instruction. Obfuscation flags (hidden characters, look-alikes, a decoded layer) only add
+/// to a verdict: on their own they are common in benign text (e-mail tracking characters,
+/// accented names, number runs that decode as leetspeak).
+pub(crate) const RULE_MODEL_TRIGGERS: u32 = {
+    let mut m = RULE_MODEL_MASK & ((1 << N_FAMILY_FEATURES) - 1);
+    m |= 1 << super::features::F_MULTI_FAMILY;
+    m |= 1 << super::features::F_SOUP;
+    m |= 1 << super::features::F_EMBEDDED;
+    m
+};
+
+const MAGIC: &[u8; 8] = b"SWINJ003";
 const EMBEDDED: &[u8] = include_bytes!("model.bin");
 
 /// A trained injection model. Load the embedded one with [`Model::embedded`], or a retrained
@@ -155,7 +167,7 @@ impl Model {
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, InjectionError> {
         let mut r = Reader { bytes, at: 0 };
         if r.take(8)? != MAGIC {
-            return Err(InjectionError::model("bad magic, expected SWINJ002"));
+            return Err(InjectionError::model("bad magic, expected SWINJ003"));
         }
         let bits = r.u32()?;
         if !(10..=24).contains(&bits) {
@@ -283,11 +295,11 @@ impl Model {
     }
 
     /// Raw logit of the rule model for a whole-text dense mask.
-    /// With no feature of the rule model present it abstains (a very low logit), so the
-    /// verdict is the lexical model's alone.
+    /// With none of its triggers present (see `RULE_MODEL_TRIGGERS`) it abstains (a very low
+    /// logit), so the verdict is the lexical model's alone.
     pub(crate) fn rule_logit(&self, mask: u32) -> f32 {
         let mask = mask & RULE_MODEL_MASK;
-        if mask == 0 {
+        if mask & RULE_MODEL_TRIGGERS == 0 {
             return -30.0;
         }
         let mut z = self.rule_bias;

@@ -11,16 +11,20 @@
 //! `source` and optional `channel` fields (see `shared/datasets/injection/README.md`).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+mod report;
+
+pub use report::{EvalReport, GroupReport};
+use report::{fit_platt, group};
 
 use super::error::InjectionError;
 use super::features::{self, Flags, N_DENSE, WINDOW_BLOCKS};
 use super::model::{FloatWeights, Model};
 use super::rules::RuleSet;
-use super::{Channel, InjectionClassifier};
+use super::{Channel, InjectionClassifier, Scored};
 
 /// One labelled text.
 ///
@@ -182,71 +186,6 @@ impl Default for TrainConfig {
     }
 }
 
-/// Figures for one group of held-out examples at the balanced threshold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GroupReport {
-    /// The source (or `pooled`, or a fixture name).
-    pub name: String,
-    /// Injection examples.
-    pub positives: usize,
-    /// Benign examples.
-    pub negatives: usize,
-    /// True positive rate (recall) at the threshold, if there are positives.
-    pub tpr: Option<f64>,
-    /// False positive rate at the threshold, if there are negatives.
-    pub fpr: Option<f64>,
-    /// F1 at the threshold, when the group has both classes.
-    pub f1: Option<f64>,
-    /// ROC AUC; for one-class groups, against the other class of the pooled held-out set.
-    pub auc: Option<f64>,
-    /// TPR at the threshold that flags 1 % of the pooled held-out benign examples.
-    pub tpr_at_1pct_fpr: Option<f64>,
-}
-
-/// The source-held-out evaluation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EvalReport {
-    /// The threshold the figures use (the balanced preset).
-    pub threshold: f32,
-    /// Per held-out source.
-    pub sources: Vec<GroupReport>,
-    /// All held-out scores together.
-    pub pooled: GroupReport,
-    /// Extra fixtures scored by the final model (never trained on).
-    pub extra: Vec<GroupReport>,
-}
-
-impl fmt::Display for EvalReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
-        writeln!(
-            f,
-            "threshold {:.3}\n{:<36} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>9}",
-            self.threshold, "held-out group", "pos", "neg", "TPR", "FPR", "F1", "AUC", "TPR@1%FPR"
-        )?;
-        for g in self
-            .sources
-            .iter()
-            .chain([&self.pooled])
-            .chain(self.extra.iter())
-        {
-            writeln!(
-                f,
-                "{:<36} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>9}",
-                g.name,
-                g.positives,
-                g.negatives,
-                p(g.tpr),
-                p(g.fpr),
-                p(g.f1),
-                p(g.auc),
-                p(g.tpr_at_1pct_fpr)
-            )?;
-        }
-        Ok(())
-    }
-}
-
 /// Sparse features of one training text.
 struct Sample {
     x: Vec<(u32, f32)>,
@@ -266,6 +205,8 @@ fn featurize(text: &str, bits: u32, rules: &RuleSet, y: bool) -> Sample {
                 hidden: v.report().hidden_total() > 0,
                 disguised: v.report().confusable + v.report().mixed_script_words > 0,
                 decoded: false,
+                soup: super::structure::suffix_soup(text),
+                embedded: super::structure::embedded_instruction(text),
             },
         ),
         None => ("", Flags::default()),
@@ -421,7 +362,24 @@ fn fit_both(samples: &[(&Sample, f32)], config: &TrainConfig) -> FloatWeights {
         lexical_dropout_permille: 1000,
         ..config.clone()
     };
-    let (rw, rule_bias) = fit(samples, &rule_config);
+    // the rule model speaks only when one of its triggers fires, so it learns from those rows
+    let n32 = n as u32;
+    let triggered: Vec<(&Sample, f32)> = samples
+        .iter()
+        .filter(|(s, _)| {
+            s.x.iter().any(|&(i, _)| {
+                i >= n32
+                    && (i - n32) < 32
+                    && super::model::RULE_MODEL_TRIGGERS & (1 << (i - n32)) != 0
+            })
+        })
+        .copied()
+        .collect();
+    let (rw, rule_bias) = if triggered.iter().any(|x| x.0.y) && triggered.iter().any(|x| !x.0.y) {
+        fit(&triggered, &rule_config)
+    } else {
+        fit(samples, &rule_config)
+    };
     FloatWeights {
         hashed: w[..n].to_vec(),
         dense: w[n..].to_vec(),
@@ -431,131 +389,42 @@ fn fit_both(samples: &[(&Sample, f32)], config: &TrainConfig) -> FloatWeights {
     }
 }
 
-/// Fits `p = sigmoid(a * z + c + offset)` by damped Newton steps with a line search on the
-/// log-loss (plus a small pull towards `a = 1, c = 0` so separable data cannot diverge).
-fn fit_platt(z: &[(f32, f32, bool)]) -> (f32, f32) {
-    let z: Vec<(f64, f64, bool)> = z
-        .iter()
-        .filter(|x| x.0.is_finite())
-        .map(|&(x, o, y)| (f64::from(x), f64::from(o), y))
-        .collect();
-    const REG: f64 = 1e-3;
-    let loss = |a: f64, c: f64| {
-        let mut l = REG * ((a - 1.0).powi(2) + c * c) * z.len() as f64;
-        for &(x, o, y) in &z {
-            let m = a * x + c + o;
-            // log(1 + e^-m) for y, log(1 + e^m) otherwise, computed stably
-            let t = if y { -m } else { m };
-            l += if t > 30.0 { t } else { t.exp().ln_1p() };
-        }
-        l
-    };
-    let (mut a, mut c) = (1f64, 0f64);
-    let mut cur = loss(a, c);
-    for _ in 0..100 {
-        let n = z.len() as f64;
-        let (mut ga, mut gc) = (2.0 * REG * n * (a - 1.0), 2.0 * REG * n * c);
-        let (mut haa, mut hac, mut hcc) = (2.0 * REG * n + 1e-9, 0f64, 2.0 * REG * n + 1e-9);
-        for &(x, o, y) in &z {
-            let p = 1.0 / (1.0 + (-(a * x + c + o)).exp());
-            let d = p - if y { 1.0 } else { 0.0 };
-            ga += d * x;
-            gc += d;
-            let h = p * (1.0 - p);
-            haa += h * x * x;
-            hac += h * x;
-            hcc += h;
-        }
-        let det = haa * hcc - hac * hac;
-        if det.abs() < 1e-12 {
-            break;
-        }
-        let da = (hcc * ga - hac * gc) / det;
-        let dc = (haa * gc - hac * ga) / det;
-        let mut step = 1.0;
-        let mut improved = false;
-        while step > 1e-6 {
-            let (na, nc) = (a - step * da, c - step * dc);
-            let l = loss(na, nc);
-            if l < cur {
-                a = na;
-                c = nc;
-                cur = l;
-                improved = true;
-                break;
-            }
-            step /= 2.0;
-        }
-        if !improved || (da.abs() + dc.abs()) * step < 1e-9 {
-            break;
-        }
-    }
-    (a as f32, c as f32)
-}
+/// One held-out source: its name, the model trained without it, and the raw scores of its
+/// rows (by example index).
+type HeldOut<'a> = (&'a str, Model, Vec<(usize, Scored)>);
 
-/// ROC AUC of scores (ties count half).
-fn auc(pos: &[f32], neg: &[f32]) -> Option<f64> {
-    if pos.is_empty() || neg.is_empty() {
-        return None;
+/// Platt scaling from out-of-fold lexical logits of a row-level split (used when the data has
+/// a single source, so no source can be held out).
+fn row_fold_platt(
+    examples: &[Example],
+    per_example: &[Vec<Sample>],
+    config: &TrainConfig,
+    untrained: &dyn Fn(&FloatWeights) -> Model,
+) -> Result<(f32, f32), InjectionError> {
+    if examples.len() < 2 * CALIBRATION_FOLDS {
+        return Ok((1.0, 0.0));
     }
-    let mut all: Vec<(f32, bool)> = pos
-        .iter()
-        .map(|&s| (s, true))
-        .chain(neg.iter().map(|&s| (s, false)))
+    let mut rng = Rng(config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let fold: Vec<usize> = (0..examples.len())
+        .map(|_| (rng.next() % CALIBRATION_FOLDS as u64) as usize)
         .collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut rank_sum = 0f64;
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i;
-        while j < all.len() && all[j].0 == all[i].0 {
-            j += 1;
+    let mut oof = Vec::with_capacity(examples.len());
+    for k in 0..CALIBRATION_FOLDS {
+        let s = select(per_example, examples, config.source_balance, |i| {
+            fold[i] != k
+        });
+        if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
+            continue;
         }
-        let avg = (i + j + 1) as f64 / 2.0;
-        rank_sum += avg * all[i..j].iter().filter(|x| x.1).count() as f64;
-        i = j;
-    }
-    let (np, nn) = (pos.len() as f64, neg.len() as f64);
-    Some((rank_sum - np * (np + 1.0) / 2.0) / (np * nn))
-}
-
-fn group(
-    name: &str,
-    scored: &[(f32, bool)],
-    threshold: f32,
-    pooled_pos: &[f32],
-    pooled_neg: &[f32],
-    t1: f32,
-) -> GroupReport {
-    let pos: Vec<f32> = scored.iter().filter(|s| s.1).map(|s| s.0).collect();
-    let neg: Vec<f32> = scored.iter().filter(|s| !s.1).map(|s| s.0).collect();
-    let tp = pos.iter().filter(|&&s| s >= threshold).count() as f64;
-    let fp = neg.iter().filter(|&&s| s >= threshold).count() as f64;
-    let fnn = pos.len() as f64 - tp;
-    let rate = |k: f64, n: usize| (n > 0).then(|| k / n as f64);
-    let f1 = (!pos.is_empty() && !neg.is_empty()).then(|| {
-        if tp == 0.0 {
-            0.0
-        } else {
-            2.0 * tp / (2.0 * tp + fp + fnn)
+        let c = InjectionClassifier::builder()
+            .model(untrained(&fit_both(&s, config)))
+            .build()?;
+        for (_, e) in examples.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
+            let z = c.raw(&e.text).map(|s| s.logit + s.boost).unwrap_or(0.0);
+            oof.push((z, e.channel.prior(), e.label));
         }
-    });
-    let auc = match (pos.is_empty(), neg.is_empty()) {
-        (false, false) => auc(&pos, &neg),
-        (false, true) => auc(&pos, pooled_neg),
-        (true, false) => auc(pooled_pos, &neg),
-        (true, true) => None,
-    };
-    GroupReport {
-        name: name.to_string(),
-        positives: pos.len(),
-        negatives: neg.len(),
-        tpr: rate(tp, pos.len()),
-        fpr: rate(fp, neg.len()),
-        f1,
-        auc,
-        tpr_at_1pct_fpr: rate(pos.iter().filter(|&&s| s > t1).count() as f64, pos.len()),
     }
+    Ok(fit_platt(&oof))
 }
 
 /// Calibrated probability of `text` under `classifier`.
@@ -576,9 +445,10 @@ const CALIBRATION_FOLDS: usize = 5;
 /// Trains a model on `examples` and, when `config.held_out` is set, evaluates it source by
 /// source; `extra` groups (e.g. hand-written fixtures) are scored by the final model.
 ///
-/// The lexical model is calibrated on out-of-fold scores of a row-level
-/// 5-fold split (the source-held-out scores are too far apart between folds to calibrate on;
-/// they measure generalisation instead).
+/// The lexical model is calibrated (Platt scaling) on the source-held-out scores: each source
+/// scored by the model trained on all the others, so its confidence is what it earns on an
+/// unseen collection. With a single source, out-of-fold scores of a row-level 5-fold split
+/// are used instead.
 ///
 /// # Errors
 /// When there are no examples of one class, or the hash bits are out of range.
@@ -623,55 +493,70 @@ pub fn train(
         .collect();
     let untrained = |w: &FloatWeights| Model::from_float(bits, w, (1.0, 0.0), PRESETS);
 
-    // calibration: row-level folds, out-of-fold lexical logits
-    let mut platt = (1.0f32, 0.0f32);
-    let thresholds = PRESETS;
-    if examples.len() >= 2 * CALIBRATION_FOLDS {
-        let mut rng = Rng(config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-        let fold: Vec<usize> = (0..examples.len())
-            .map(|_| (rng.next() % CALIBRATION_FOLDS as u64) as usize)
-            .collect();
-        let mut oof = Vec::with_capacity(examples.len());
-        for k in 0..CALIBRATION_FOLDS {
+    let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        by_source.entry(e.source.as_str()).or_default().push(i);
+    }
+
+    // Source-held-out pass: one model per source, trained on all the others; the raw scores
+    // of the held-out rows calibrate the final model and give the per-source figures.
+    let mut held: Vec<HeldOut> = Vec::new();
+    if by_source.len() >= 2 {
+        for (&source, rows) in &by_source {
             let s = select(&per_example, examples, config.source_balance, |i| {
-                fold[i] != k
+                examples[i].source != source
             });
             if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
                 continue;
             }
+            let fold_model = untrained(&fit_both(&s, config));
             let c = InjectionClassifier::builder()
-                .model(untrained(&fit_both(&s, config)))
+                .model(fold_model.clone())
                 .build()?;
-            for (_, e) in examples.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
-                let z = c.raw(&e.text).map(|s| s.logit + s.boost).unwrap_or(0.0);
-                oof.push((z, e.channel.prior(), e.label));
-            }
+            let raw = rows
+                .iter()
+                .filter_map(|&i| c.raw(&examples[i].text).ok().map(|r| (i, r)))
+                .collect();
+            held.push((source, fold_model, raw));
         }
-        platt = fit_platt(&oof);
     }
+    let thresholds = PRESETS;
+    let platt = if held.is_empty() {
+        row_fold_platt(examples, &per_example, config, &untrained)?
+    } else {
+        let z: Vec<(f32, f32, bool)> = held
+            .iter()
+            .flat_map(|(_, _, raw)| raw.iter())
+            .map(|(i, r)| {
+                (
+                    r.logit + r.boost,
+                    examples[*i].channel.prior(),
+                    examples[*i].label,
+                )
+            })
+            .collect();
+        fit_platt(&z)
+    };
 
     let s = select(&per_example, examples, config.source_balance, |_| true);
     let model = Model::from_float(bits, &fit_both(&s, config), platt, thresholds);
     drop(s);
 
-    let mut by_source: BTreeMap<&str, Vec<&Example>> = BTreeMap::new();
-    for e in examples {
-        by_source.entry(e.source.as_str()).or_default().push(e);
-    }
-    if !config.held_out || by_source.len() < 2 {
+    if !config.held_out || held.is_empty() {
         return Ok((model, None));
     }
     let mut scored: Vec<(String, Vec<(f32, bool)>)> = Vec::new();
-    for (&source, rows) in &by_source {
-        let s = select(&per_example, examples, config.source_balance, |i| {
-            examples[i].source != source
-        });
-        if !s.iter().any(|x| x.0.y) || !s.iter().any(|x| !x.0.y) {
-            continue;
-        }
-        let fold_model = untrained(&fit_both(&s, config)).recalibrated(platt, thresholds);
-        let c = InjectionClassifier::builder().model(fold_model).build()?;
-        let p = rows.iter().map(|e| (probability(&c, e), e.label)).collect();
+    for (source, fold_model, raw) in held {
+        let c = InjectionClassifier::builder()
+            .model(fold_model.recalibrated(platt, thresholds))
+            .build()?;
+        let p: Vec<(f32, bool)> = raw
+            .iter()
+            .map(|(i, r)| {
+                let e = &examples[*i];
+                (c.probability(r, e.channel), e.label)
+            })
+            .collect();
         scored.push((source.to_string(), p));
     }
     let pooled: Vec<(f32, bool)> = scored.iter().flat_map(|s| s.1.iter().copied()).collect();
@@ -714,6 +599,7 @@ pub fn train(
 
 #[cfg(test)]
 mod tests {
+    use super::report::auc;
     use super::*;
 
     #[test]
