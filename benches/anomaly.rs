@@ -52,7 +52,8 @@ const WORDS: &[&str] = &[
 fn prompt(rng: &mut Rng) -> String {
     let mut s = String::with_capacity(520);
     while s.len() < 500 {
-        s.push_str(*rng.pick(WORDS));
+        let w: &&str = rng.pick(WORDS);
+        s.push_str(w);
         s.push(if rng.below(12) == 0 { '.' } else { ' ' });
     }
     s.truncate(500);
@@ -79,6 +80,7 @@ fn events(n: usize, fingerprints: bool) -> Vec<Event> {
         .collect()
 }
 
+#[allow(clippy::print_stderr)] // memory figures for the bench report, not timings
 pub fn bench_all(c: &mut Criterion) {
     let mut group = c.benchmark_group("anomaly/observe");
     group.throughput(Throughput::Elements(1));

@@ -182,7 +182,7 @@ fn snapshot_round_trip_gives_identical_future_alerts() {
 fn merged_replicas_see_a_campaign_neither_saw_alone() {
     let ev = events("distributed.jsonl");
     let is_left = |e: &Event| e.account.as_str() < "sock4";
-    let last_left = ev.iter().rposition(|e| is_left(e)).unwrap();
+    let last_left = ev.iter().rposition(is_left).unwrap();
     let (left, right): (Vec<Event>, Vec<Event>) = ev
         .iter()
         .enumerate()
