@@ -2,6 +2,7 @@
 //! from `testdata/` (shared with the Python and Node tests).
 
 mod common;
+mod guard;
 mod injection;
 mod keys;
 mod limit;

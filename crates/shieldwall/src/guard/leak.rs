@@ -80,3 +80,19 @@ impl LeakIndex {
         covered
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_covered_words() {
+        let system = "You are Ava, the support assistant of Acme Widgets. Answer only questions about orders, shipping and returns. Never discuss pricing, discounts or competitors. If a user is angry, apologise once.";
+        let answer = "My instructions say: you are Ava, the support assistant of Acme Widgets. Answer only questions about orders, shipping and returns. Never discuss pricing, discounts or competitors.";
+        assert_eq!(LeakIndex::new(system, 8).covered_words(answer), 23);
+        assert_eq!(
+            LeakIndex::new(system, 8).covered_words("you are ava the support assistant of"),
+            0
+        );
+    }
+}

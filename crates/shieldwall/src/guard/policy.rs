@@ -358,7 +358,7 @@ pub struct LeakSettings {
     pub enabled: bool,
     /// Words per n-gram (4 to 64, default 8).
     pub ngram: usize,
-    /// Words of the answer covered by n-grams of the system prompt that make a leak (default 24).
+    /// Words of the answer covered by n-grams of the system prompt that make a leak (default 20).
     pub min_words: usize,
     /// What a leak does: `block`, `flag` or `log` (default `flag`).
     #[serde(deserialize_with = "detection_action")]
@@ -370,7 +370,7 @@ impl Default for LeakSettings {
         Self {
             enabled: true,
             ngram: 8,
-            min_words: 24,
+            min_words: 20,
             action: flag(),
         }
     }
