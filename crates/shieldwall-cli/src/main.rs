@@ -7,6 +7,7 @@
 
 mod classify;
 mod demo;
+mod guard;
 mod jsonl;
 mod key;
 mod limit;
@@ -45,6 +46,11 @@ enum Command {
     Redact(redact::RedactArgs),
     /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
     LimitSim(limit::Args),
+    /// The Guard's policy file: check one, or print the documented default.
+    Policy(guard::PolicyArgs),
+    /// Run a Guard policy over logged requests (and answers): one decision per line, a
+    /// summary on stderr.
+    Scan(guard::ScanArgs),
 }
 
 /// How a subcommand ended.
@@ -69,6 +75,8 @@ fn main() -> ExitCode {
         Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
         Command::LimitSim(args) => limit::run(args, &mut out),
+        Command::Policy(args) => guard::run_policy(args, &mut out),
+        Command::Scan(args) => guard::run_scan(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {
