@@ -13,6 +13,7 @@ mod key;
 mod limit;
 mod normalize;
 mod redact;
+mod simulate;
 mod train;
 
 use std::io::{self, Write};
@@ -51,6 +52,8 @@ enum Command {
     /// Run a Guard policy over logged requests (and answers): one decision per line, a
     /// summary on stderr.
     Scan(guard::ScanArgs),
+    /// Write simulated API traffic (benign populations and attacks) as event JSON Lines.
+    SimulateTraffic(simulate::Args),
 }
 
 /// How a subcommand ended.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::LimitSim(args) => limit::run(args, &mut out),
         Command::Policy(args) => guard::run_policy(args, &mut out),
         Command::Scan(args) => guard::run_scan(args, &mut out),
+        Command::SimulateTraffic(args) => simulate::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {

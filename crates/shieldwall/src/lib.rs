@@ -14,6 +14,8 @@
 //!   placeholders that a vault restores, and a streaming redactor.
 //! - [`limit`]: rate limits on requests and tokens: multi-limit policies per key, account and
 //!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
+//! - [`anomaly`]: a usage anomaly tracker fed one event per request: model extraction,
+//!   automation, volume and cost abuse, campaigns spread over accounts, stolen keys.
 //! - [`guard`]: one policy file over all of them: [`guard::Guard`] checks requests (OpenAI
 //!   and Anthropic bodies), audits answers (also streamed), and logs one event per decision.
 //!
@@ -32,6 +34,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod anomaly;
 pub mod guard;
 pub mod injection;
 pub mod keys;

@@ -357,3 +357,54 @@ fn output_findings_can_be_flagged_instead_of_redacted() {
     assert_eq!(r.text, "mail bob@corp.io");
     assert_eq!(r.reasons[0].action, Action::Flag);
 }
+
+#[test]
+fn tracker_alerts_are_in_the_decision() {
+    let clock = ManualClock::new();
+    let policy = Policy::from_toml("[limits]\nkey = {}\naccount = {}\nip = {}\n").expect("policy");
+    let guard = Guard::builder()
+        .policy(policy)
+        .clock(clock.clone())
+        .epoch(std::time::Duration::from_millis(1_767_225_600_000))
+        .build()
+        .expect("guard");
+    let countries = [
+        "France", "Peru", "Japan", "Kenya", "Chile", "Nepal", "Ghana", "Spain",
+    ];
+    let mut kinds = Vec::new();
+    for i in 0..300usize {
+        let prompt = format!(
+            "Give the population of {} in year {} as a number.",
+            countries[i % 8],
+            1900 + i
+        );
+        let req = Request::new()
+            .key("sk-sweep")
+            .account("acct-7")
+            .message(Message::text(Role::User, prompt));
+        let d = guard.check_request(&req);
+        assert!(d.allowed(), "flag does not block: {:?}", d.reasons);
+        for a in &d.alerts {
+            kinds.push(a.kind);
+            assert!(d.reasons.iter().any(|r| r.guard == GuardKind::Anomaly
+                && r.action == Action::Flag
+                && r.detail == a.kind.name()));
+        }
+        clock.advance(std::time::Duration::from_secs(20));
+    }
+    assert!(
+        kinds.contains(&shieldwall::anomaly::AlertKind::Extraction),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn tracker_config_errors_name_the_field() {
+    let e = Policy::from_toml("[tracker.config]\nmax_acounts = 1\n").unwrap_err();
+    assert_eq!(e.path(), Some("tracker.config.max_acounts"), "{e}");
+    let e = Policy::from_toml("[tracker]\naction = \"redact\"\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "tracker.action: expected one of block, flag, log, got redact (line 2)"
+    );
+}

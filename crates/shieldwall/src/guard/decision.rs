@@ -123,9 +123,9 @@ pub struct RequestDecision {
     pub prompt_tokens: u64,
     /// Tokens reserved against the token limits (prompt + `max_tokens`).
     pub reserved_tokens: u64,
-    /// Alerts of the usage tracker.
+    /// Alerts of the usage tracker raised by this request.
     #[serde(default)]
-    pub alerts: Vec<serde_json::Value>,
+    pub alerts: Vec<crate::anomaly::Alert>,
     /// The audit event of this decision.
     pub audit: AuditEvent,
     /// What [`Guard::check_response`](super::Guard::check_response) needs (the reservation,

@@ -67,15 +67,19 @@ pub use leak::{LeakIndex, MAX_PROMPT_WORDS};
 pub use policy::{
     Action, AuditSettings, CanarySettings, ChannelPolicy, Channels, DEFAULT_POLICY_TOML,
     InjectionPolicy, LeakSettings, LimitSettings, Policy, RedactPolicy, RedactSettings,
-    ScopeLimits, SinkKind, TokenMode,
+    ScopeLimits, SinkKind, TokenMode, TrackerSettings,
 };
 pub use request::{GuardChannel, Message, Part, Request, Role};
 pub use stream::GuardStream;
 pub use tokens::{PER_MESSAGE_TOKENS, TokenCounter, estimate};
 
+use crate::anomaly::{Alert, Event, UsageTracker};
 use crate::injection::{Channel, InjectionClassifier};
 use crate::limit::{Clock, MonotonicClock, RateLimiter, Reservation, Usage};
 use crate::redact::{DEFAULT_VAULT_ENTRIES, Finding, Redactor, RedactorConfig, Vault};
+
+/// Bytes of the last user turn given to the tracker (it fingerprints the first 4 KiB).
+const FINGERPRINT_MAX_BYTES: usize = 4096;
 
 /// Most canary markers taken from one system prompt.
 const MAX_PROMPT_CANARIES: usize = 16;
@@ -243,6 +247,13 @@ impl GuardBuilder {
             )
         };
         let tokens = TokenCounter::new(policy.tokens)?;
+        let tracker = if policy.tracker.enabled {
+            let t = UsageTracker::from_config(policy.tracker.config.clone())
+                .map_err(|e| GuardError::policy("tracker.config".into(), e.to_string(), None))?;
+            Some(std::sync::Mutex::new(t))
+        } else {
+            None
+        };
         let canaries = policy
             .canary
             .markers
@@ -279,6 +290,7 @@ impl GuardBuilder {
                 redactor,
                 limiter,
                 tokens,
+                tracker,
                 canaries,
                 sink,
                 clock,
@@ -314,6 +326,7 @@ struct Inner {
     redactor: Redactor,
     limiter: Option<RateLimiter>,
     tokens: TokenCounter,
+    tracker: Option<std::sync::Mutex<UsageTracker>>,
     canaries: Vec<Canary>,
     sink: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
@@ -590,6 +603,12 @@ impl Guard {
                 }
             }
         }
+        let key_hash = request.key.as_deref().map(|k| short_hash(k.as_bytes()));
+        let alerts = if reasons.iter().any(|r| r.guard == GuardKind::Size) {
+            Vec::new()
+        } else {
+            self.observe(request, key_hash.as_deref(), prompt_tokens, &mut reasons)
+        };
         let would = outcome_of(&reasons, rewritten);
         let outcome = if policy.shadow { Outcome::Allow } else { would };
         if policy.shadow || !rewritten {
@@ -598,7 +617,6 @@ impl Guard {
         if policy.shadow {
             vault.clear();
         }
-        let key_hash = request.key.as_deref().map(|k| short_hash(k.as_bytes()));
         let mut hashed = Vec::with_capacity(bytes);
         for p in request.parts() {
             hashed.extend_from_slice(p.text.as_bytes());
@@ -657,9 +675,84 @@ impl Guard {
             headers,
             prompt_tokens,
             reserved_tokens,
-            alerts: Vec::new(),
+            alerts,
             audit,
             context,
+        }
+    }
+
+    /// Feeds the tracker one event for `request`; its alerts become reasons too.
+    fn observe(
+        &self,
+        request: &Request,
+        key_hash: Option<&str>,
+        prompt_tokens: u64,
+        reasons: &mut Vec<Reason>,
+    ) -> Vec<Alert> {
+        let Some(tracker) = &self.inner.tracker else {
+            return Vec::new();
+        };
+        let account = request
+            .account
+            .clone()
+            .or_else(|| key_hash.map(|k| format!("key:{k}")))
+            .or_else(|| request.ip.clone().map(|ip| format!("ip:{ip}")))
+            .unwrap_or_else(|| "anonymous".to_string());
+        let mut event = Event::new(self.unix_ms() as i64, account)
+            .with_tokens(u32::try_from(prompt_tokens).unwrap_or(u32::MAX), 0);
+        if let Some(k) = key_hash {
+            event = event.with_key(k);
+        }
+        if let Some(ip) = &request.ip
+            && ip.parse::<std::net::IpAddr>().is_ok()
+        {
+            event = event.with_ip(ip.clone());
+        }
+        if let Some(m) = &request.model {
+            event = event.with_model(m.clone());
+        }
+        if let Some(n) = request.max_tokens {
+            event = event.with_max_tokens(u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        // The fingerprint is of the last user turn (the tracker hashes its first 4 KiB).
+        if let Some(m) = request.messages.iter().rev().find(|m| m.role == Role::User) {
+            let mut prompt = String::new();
+            for p in m.parts.iter().filter(|p| p.channel == GuardChannel::User) {
+                if prompt.len() >= FINGERPRINT_MAX_BYTES {
+                    break;
+                }
+                prompt.push_str(&p.text);
+            }
+            let cut = (0..=FINGERPRINT_MAX_BYTES.min(prompt.len()))
+                .rev()
+                .find(|&i| prompt.is_char_boundary(i))
+                .unwrap_or(0);
+            prompt.truncate(cut);
+            event = event.with_prompt(prompt);
+        }
+        let observed = match tracker.lock() {
+            Ok(mut t) => t.observe(&event),
+            Err(poisoned) => poisoned.into_inner().observe(&event),
+        };
+        match observed {
+            Ok(alerts) => {
+                for a in &alerts {
+                    let mut r = Reason::new(
+                        GuardKind::Anomaly,
+                        self.inner.policy.tracker.action,
+                        a.kind.name(),
+                    );
+                    r.score = Some(a.score);
+                    reasons.push(r);
+                }
+                alerts
+            }
+            Err(e) => {
+                let mut r = Reason::new(GuardKind::Anomaly, Action::Log, "tracker_error");
+                r.detector = Some(e.to_string());
+                reasons.push(r);
+                Vec::new()
+            }
         }
     }
 

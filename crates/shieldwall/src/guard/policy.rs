@@ -376,6 +376,30 @@ impl Default for LeakSettings {
     }
 }
 
+/// The usage anomaly tracker ([`crate::anomaly`]): one event per request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerSettings {
+    /// Whether requests are observed (default `true`).
+    pub enabled: bool,
+    /// What an alert does to the request that raised it: `block`, `flag` or `log` (default
+    /// `flag`).
+    #[serde(deserialize_with = "detection_action")]
+    pub action: Action,
+    /// The tracker's caps and thresholds.
+    pub config: crate::anomaly::TrackerConfig,
+}
+
+impl Default for TrackerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            action: Action::Flag,
+            config: crate::anomaly::TrackerConfig::default(),
+        }
+    }
+}
+
 /// Where audit events go.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -460,6 +484,8 @@ pub struct Policy {
     pub canary: CanarySettings,
     /// System-prompt leakage.
     pub leak: LeakSettings,
+    /// The usage anomaly tracker.
+    pub tracker: TrackerSettings,
     /// Audit log.
     pub audit: AuditSettings,
 }
@@ -485,6 +511,7 @@ impl Policy {
             limits: LimitSettings::default(),
             canary: CanarySettings::default(),
             leak: LeakSettings::default(),
+            tracker: TrackerSettings::default(),
             audit: AuditSettings::default(),
         }
     }
