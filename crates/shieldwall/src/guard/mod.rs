@@ -44,6 +44,7 @@
 //! [`MAX_PARTS`] parts; nothing panics on input.
 
 mod audit;
+mod builder;
 mod canary;
 mod decision;
 mod error;
@@ -51,14 +52,16 @@ mod formats;
 mod leak;
 mod policy;
 mod request;
+mod response;
 mod stream;
 mod tokens;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub use audit::{AuditEvent, AuditSink, FileSink, MemorySink, NullSink, StderrSink, short_hash};
+pub use builder::GuardBuilder;
 pub use canary::{CANARY_HEX, CANARY_PREFIX, Canary, CanaryHit, PARTIAL_HEX};
 pub use decision::{GuardKind, Outcome, Reason, RequestDecision, ResponseDecision};
 pub use error::{GuardError, GuardErrorKind};
@@ -73,10 +76,10 @@ pub use request::{GuardChannel, Message, Part, Request, Role};
 pub use stream::GuardStream;
 pub use tokens::{PER_MESSAGE_TOKENS, TokenCounter, estimate};
 
-use crate::anomaly::{Alert, Event, UsageTracker};
-use crate::injection::{Channel, InjectionClassifier};
-use crate::limit::{Clock, MonotonicClock, RateLimiter, Reservation, Usage};
-use crate::redact::{DEFAULT_VAULT_ENTRIES, Finding, Redactor, RedactorConfig, Vault};
+use crate::anomaly::UsageTracker;
+use crate::injection::InjectionClassifier;
+use crate::limit::{Clock, RateLimiter, Reservation, Usage};
+use crate::redact::{DEFAULT_VAULT_ENTRIES, Finding, Redactor, Vault};
 
 /// Bytes of the last user turn given to the tracker (it fingerprints the first 4 KiB).
 const FINGERPRINT_MAX_BYTES: usize = 4096;
@@ -123,200 +126,6 @@ impl ResponseContext {
     pub fn vault(&self) -> &Vault {
         &self.vault
     }
-}
-
-/// Builds a [`Guard`]: the policy, the clock, the audit sink.
-///
-/// # Example
-/// ```
-/// use shieldwall::guard::{Guard, MemorySink, Policy};
-/// use shieldwall::limit::ManualClock;
-///
-/// let guard = Guard::builder()
-///     .policy(Policy::from_toml("shadow = true")?)
-///     .clock(ManualClock::new())
-///     .audit_sink(MemorySink::default())
-///     .build()?;
-/// assert!(guard.policy().shadow);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Default)]
-pub struct GuardBuilder {
-    policy: Option<Policy>,
-    clock: Option<Arc<dyn Clock>>,
-    sink: Option<Arc<dyn AuditSink>>,
-    epoch: Option<Duration>,
-}
-
-/// A clock shared by the guard and its limiter.
-#[derive(Debug, Clone)]
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> Duration {
-        self.0.now()
-    }
-}
-
-impl GuardBuilder {
-    /// The policy (default: [`Policy::default`]).
-    pub fn policy(&mut self, policy: Policy) -> &mut Self {
-        self.policy = Some(policy);
-        self
-    }
-
-    /// The clock of the limiter and of audit timestamps (default: a monotonic clock).
-    pub fn clock<C: Clock + 'static>(&mut self, clock: C) -> &mut Self {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// The wall time (since the Unix epoch) at the clock's zero, for audit timestamps
-    /// (default: now minus the clock's reading at build time).
-    pub fn epoch(&mut self, since_unix_epoch: Duration) -> &mut Self {
-        self.epoch = Some(since_unix_epoch);
-        self
-    }
-
-    /// The audit sink (default: from the policy's `[audit]` section).
-    pub fn audit_sink<S: AuditSink + 'static>(&mut self, sink: S) -> &mut Self {
-        self.sink = Some(Arc::new(sink));
-        self
-    }
-
-    /// Builds the guard.
-    ///
-    /// # Errors
-    /// A [`GuardError`] naming the policy field that cannot be built (a bad allow phrase, an
-    /// unknown detector, a Redis store without the `redis` feature, …).
-    pub fn build(&self) -> Result<Guard, GuardError> {
-        let policy = self.policy.clone().unwrap_or_default();
-        policy.validate()?;
-        let clock: Arc<dyn Clock> = match &self.clock {
-            Some(c) => c.clone(),
-            None => Arc::new(MonotonicClock::new()),
-        };
-        let channels = [
-            (&policy.channels.user, Channel::User, "user"),
-            (&policy.channels.system, Channel::System, "system"),
-            (&policy.channels.document, Channel::Document, "document"),
-            (&policy.channels.output, Channel::Document, "output"),
-        ];
-        let mut classifiers: [Option<InjectionClassifier>; 4] = Default::default();
-        for (slot, (cp, channel, name)) in classifiers.iter_mut().zip(channels) {
-            if !cp.injection.enabled {
-                continue;
-            }
-            let mut b = InjectionClassifier::builder();
-            b.preset(cp.injection.preset).channel(channel);
-            if let Some(t) = cp.injection.threshold {
-                b.threshold(t);
-            }
-            for p in &cp.injection.allow_phrases {
-                b.allow_phrase(p);
-            }
-            *slot = Some(b.build().map_err(|e| {
-                GuardError::policy(format!("channels.{name}.injection"), e.to_string(), None)
-            })?);
-        }
-        let r = &policy.redact;
-        let config = RedactorConfig {
-            enable: r.enable.clone(),
-            disable: r.disable.clone(),
-            min_confidence: r.min_confidence,
-            allow: r.allow.clone(),
-            operators: r.operators.clone(),
-            hash_key: r.hash_key.clone(),
-            ..RedactorConfig::default()
-        };
-        let redactor = Redactor::from_config(config)
-            .map_err(|e| GuardError::policy("redact".into(), e.to_string(), None))?;
-        let limit_policy = policy.limits.to_limit_policy();
-        let limiter = if limit_policy.limits.is_empty() {
-            None
-        } else {
-            let mut b = RateLimiter::builder();
-            b.policy(&limit_policy);
-            b.clock(SharedClock(clock.clone()));
-            if policy.limits.store != "memory" {
-                attach_redis(&mut b, &policy.limits.store)?;
-            }
-            Some(
-                b.build()
-                    .map_err(|e| GuardError::policy("limits".into(), e.to_string(), None))?,
-            )
-        };
-        let tokens = TokenCounter::new(policy.tokens)?;
-        let tracker = if policy.tracker.enabled {
-            let t = UsageTracker::from_config(policy.tracker.config.clone())
-                .map_err(|e| GuardError::policy("tracker.config".into(), e.to_string(), None))?;
-            Some(std::sync::Mutex::new(t))
-        } else {
-            None
-        };
-        let canaries = policy
-            .canary
-            .markers
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                Canary::parse(m).map_err(|e| {
-                    GuardError::policy(
-                        format!("canary.markers[{i}]"),
-                        e.message().to_string(),
-                        None,
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let sink: Arc<dyn AuditSink> = match (&self.sink, &policy.audit.sink) {
-            (Some(s), _) => s.clone(),
-            (None, SinkKind::None) => Arc::new(NullSink),
-            (None, SinkKind::Stderr) => Arc::new(StderrSink),
-            (None, SinkKind::File) => Arc::new(FileSink::open(
-                policy.audit.path.as_deref().unwrap_or_default(),
-            )?),
-        };
-        let epoch = self.epoch.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .saturating_sub(clock.now())
-        });
-        Ok(Guard {
-            inner: Arc::new(Inner {
-                policy,
-                classifiers,
-                redactor,
-                limiter,
-                tokens,
-                tracker,
-                canaries,
-                sink,
-                clock,
-                epoch,
-                seq: AtomicU64::new(0),
-            }),
-        })
-    }
-}
-
-#[cfg(feature = "redis")]
-fn attach_redis(b: &mut crate::limit::RateLimiterBuilder, url: &str) -> Result<(), GuardError> {
-    let store = crate::limit::RedisStore::builder(url)
-        .build()
-        .map_err(|e| GuardError::policy("limits.store".into(), e.to_string(), None))?;
-    b.store(store);
-    Ok(())
-}
-
-#[cfg(not(feature = "redis"))]
-fn attach_redis(_b: &mut crate::limit::RateLimiterBuilder, url: &str) -> Result<(), GuardError> {
-    Err(GuardError::policy(
-        "limits.store".into(),
-        format!("a Redis store ({url}) needs the `redis` cargo feature of shieldwall"),
-        None,
-    ))
 }
 
 struct Inner {
@@ -678,209 +487,6 @@ impl Guard {
             alerts,
             audit,
             context,
-        }
-    }
-
-    /// Feeds the tracker one event for `request`; its alerts become reasons too.
-    fn observe(
-        &self,
-        request: &Request,
-        key_hash: Option<&str>,
-        prompt_tokens: u64,
-        reasons: &mut Vec<Reason>,
-    ) -> Vec<Alert> {
-        let Some(tracker) = &self.inner.tracker else {
-            return Vec::new();
-        };
-        let account = request
-            .account
-            .clone()
-            .or_else(|| key_hash.map(|k| format!("key:{k}")))
-            .or_else(|| request.ip.clone().map(|ip| format!("ip:{ip}")))
-            .unwrap_or_else(|| "anonymous".to_string());
-        let mut event = Event::new(self.unix_ms() as i64, account)
-            .with_tokens(u32::try_from(prompt_tokens).unwrap_or(u32::MAX), 0);
-        if let Some(k) = key_hash {
-            event = event.with_key(k);
-        }
-        if let Some(ip) = &request.ip
-            && ip.parse::<std::net::IpAddr>().is_ok()
-        {
-            event = event.with_ip(ip.clone());
-        }
-        if let Some(m) = &request.model {
-            event = event.with_model(m.clone());
-        }
-        if let Some(n) = request.max_tokens {
-            event = event.with_max_tokens(u32::try_from(n).unwrap_or(u32::MAX));
-        }
-        // The fingerprint is of the last user turn (the tracker hashes its first 4 KiB).
-        if let Some(m) = request.messages.iter().rev().find(|m| m.role == Role::User) {
-            let mut prompt = String::new();
-            for p in m.parts.iter().filter(|p| p.channel == GuardChannel::User) {
-                if prompt.len() >= FINGERPRINT_MAX_BYTES {
-                    break;
-                }
-                prompt.push_str(&p.text);
-            }
-            let cut = (0..=FINGERPRINT_MAX_BYTES.min(prompt.len()))
-                .rev()
-                .find(|&i| prompt.is_char_boundary(i))
-                .unwrap_or(0);
-            prompt.truncate(cut);
-            event = event.with_prompt(prompt);
-        }
-        let observed = match tracker.lock() {
-            Ok(mut t) => t.observe(&event),
-            Err(poisoned) => poisoned.into_inner().observe(&event),
-        };
-        match observed {
-            Ok(alerts) => {
-                for a in &alerts {
-                    let mut r = Reason::new(
-                        GuardKind::Anomaly,
-                        self.inner.policy.tracker.action,
-                        a.kind.name(),
-                    );
-                    r.score = Some(a.score);
-                    reasons.push(r);
-                }
-                alerts
-            }
-            Err(e) => {
-                let mut r = Reason::new(GuardKind::Anomaly, Action::Log, "tracker_error");
-                r.detector = Some(e.to_string());
-                reasons.push(r);
-                Vec::new()
-            }
-        }
-    }
-
-    /// Output-audit reasons of a complete answer that do not rewrite it: injection (when on
-    /// for the output channel), canaries, leakage.
-    fn audit_output(&self, ctx: &ResponseContext, text: &str, reasons: &mut Vec<Reason>) {
-        let policy = &self.inner.policy;
-        if let Some(mut r) = self.injection_reason(text, GuardChannel::Output) {
-            r.channel = Some(GuardChannel::Output);
-            reasons.push(r);
-        }
-        self.canary_reasons(ctx, text, reasons);
-        if policy.leak.enabled && !ctx.system_prompt.is_empty() {
-            let index = LeakIndex::new(&ctx.system_prompt, policy.leak.ngram);
-            let covered = index.covered_words(text);
-            if covered >= policy.leak.min_words {
-                let mut r = Reason::new(GuardKind::Leak, policy.leak.action, "system_prompt");
-                r.channel = Some(GuardChannel::Output);
-                r.score = Some(covered as f64);
-                reasons.push(r);
-            }
-        }
-    }
-
-    fn canary_reasons(&self, ctx: &ResponseContext, text: &str, reasons: &mut Vec<Reason>) {
-        for hit in Canary::scan(&ctx.canaries, text) {
-            if reasons
-                .iter()
-                .any(|r| r.guard == GuardKind::Canary && r.detector.as_deref() == Some(&hit.marker))
-            {
-                continue;
-            }
-            let mut r = Reason::new(GuardKind::Canary, self.inner.policy.canary.action, hit.how);
-            r.channel = Some(GuardChannel::Output);
-            r.detector = Some(hit.marker);
-            reasons.push(r);
-        }
-    }
-
-    /// Settles the reservation: prompt tokens plus `completion_tokens`.
-    fn settle(&self, ctx: &mut ResponseContext, completion_tokens: u64) {
-        if let (Some(limiter), Some(res)) = (&self.inner.limiter, ctx.reservation.take()) {
-            let _ = limiter.settle(res, Usage::tokens(ctx.prompt_tokens + completion_tokens));
-        }
-    }
-
-    fn response_audit(
-        &self,
-        ctx: &ResponseContext,
-        stage: &str,
-        text: &str,
-        (outcome, would): (Outcome, Outcome),
-        tokens: u64,
-        reasons: &[Reason],
-    ) -> AuditEvent {
-        let event = AuditEvent {
-            unix_ms: self.unix_ms(),
-            stage: stage.into(),
-            request_id: ctx.request_id,
-            outcome,
-            would,
-            shadow: self.inner.policy.shadow,
-            account: ctx.account.clone(),
-            key_hash: ctx.key_hash.clone(),
-            ip: ctx.ip.clone(),
-            model: ctx.model.clone(),
-            format: ctx.format.clone(),
-            text_bytes: text.len() as u64,
-            tokens,
-            text_hash: short_hash(text.as_bytes()),
-            reasons: reasons.to_vec(),
-        };
-        self.inner.sink.record(&event);
-        event
-    }
-
-    /// Checks a complete answer: PII and secrets on the output channel, canaries,
-    /// system-prompt leakage; restores the request's placeholders (when the policy's redaction
-    /// is reversible) and settles the token reservation with `completion_tokens` (counted from
-    /// the text when `None`).
-    pub fn check_response(
-        &self,
-        mut ctx: ResponseContext,
-        text: &str,
-        completion_tokens: Option<u64>,
-    ) -> ResponseDecision {
-        let policy = &self.inner.policy;
-        let mut reasons = Vec::new();
-        let cp = &policy.channels.output;
-        let mut out = text.to_string();
-        let mut rewritten = false;
-        if cp.redact.enabled {
-            let mut vault = ctx.vault.clone();
-            let scanned = self.scan_redact(text, cp, &mut vault);
-            for (f, action) in scanned.findings {
-                let mut r = Reason::new(GuardKind::Redact, action, f.kind);
-                r.channel = Some(GuardChannel::Output);
-                r.detector = Some(f.detector);
-                r.span = Some((f.start, f.end));
-                r.score = Some(f64::from(f.confidence));
-                reasons.push(r);
-            }
-            if let Some(t) = scanned.text
-                && !policy.shadow
-            {
-                out = t;
-                rewritten = true;
-            }
-        }
-        if policy.redact.reversible && !ctx.vault.is_empty() {
-            out = ctx.vault.restore(&out);
-        }
-        self.audit_output(&ctx, text, &mut reasons);
-        let tokens = completion_tokens
-            .unwrap_or_else(|| self.inner.tokens.count(text, ctx.model.as_deref()));
-        self.settle(&mut ctx, tokens);
-        let would = outcome_of(&reasons, rewritten);
-        let outcome = if policy.shadow { Outcome::Allow } else { would };
-        if outcome == Outcome::Block {
-            out.clear();
-        }
-        let audit = self.response_audit(&ctx, "response", text, (outcome, would), tokens, &reasons);
-        ResponseDecision {
-            outcome,
-            would,
-            text: out,
-            reasons,
-            audit,
         }
     }
 
