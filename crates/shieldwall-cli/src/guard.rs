@@ -183,6 +183,9 @@ pub fn run_scan(args: ScanArgs, out: &mut dyn Write) -> io::Result<crate::Outcom
             "reasons": decision.reasons,
             "prompt_tokens": decision.prompt_tokens,
         });
+        if !decision.alerts.is_empty() {
+            line["alerts"] = serde_json::to_value(&decision.alerts).unwrap_or_default();
+        }
         if args.headers && !decision.headers.is_empty() {
             line["headers"] = decision
                 .headers

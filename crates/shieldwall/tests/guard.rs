@@ -408,3 +408,121 @@ fn tracker_config_errors_name_the_field() {
         "tracker.action: expected one of block, flag, log, got redact (line 2)"
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::Value;
+    use shieldwall::guard::{Guard, Message, Outcome, Policy, Request, Role};
+
+    /// One guard for every case (building one per case is slow in debug builds); no limits.
+    fn guard() -> &'static Guard {
+        static GUARD: std::sync::OnceLock<Guard> = std::sync::OnceLock::new();
+        GUARD.get_or_init(|| {
+            let policy = Policy::from_toml(
+                "[limits]\nkey = {}\naccount = {}\nip = {}\n[tracker]\nenabled = false\n",
+            );
+            Guard::from_policy(policy.expect("policy")).expect("guard")
+        })
+    }
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("hello ".to_string()),
+            Just("[EMAIL_1]".to_string()),
+            Just("[EMAIL_".to_string()),
+            Just("ann@corp.io".to_string()),
+            Just("bob@corp.io ".to_string()),
+            Just("ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o".to_string()),
+            Just("é€ ".to_string()),
+            Just("]".to_string()),
+            "[a-z ]{0,12}",
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z_ ]{0,8}".prop_map(Value::String),
+            prop_oneof![
+                Just("user"),
+                Just("system"),
+                Just("tool"),
+                Just("text"),
+                Just("tool_result"),
+                Just("messages"),
+                Just("content"),
+                Just("input")
+            ]
+            .prop_map(|s| Value::String(s.to_string())),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("messages"),
+                            Just("role"),
+                            Just("content"),
+                            Just("type"),
+                            Just("text"),
+                            Just("input"),
+                            Just("system"),
+                            Just("instructions"),
+                            Just("output"),
+                            Just("source"),
+                            Just("data")
+                        ],
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A streamed answer gives the same text as the whole answer, at any chunking.
+        #[test]
+        fn stream_equals_whole(pieces in prop::collection::vec(piece(), 0..12), cuts in prop::collection::vec(1usize..9, 1..20)) {
+            let guard = guard();
+            let answer: String = pieces.concat();
+            let req = Request::new().key("k").message(Message::text(Role::User, "I'm ann@corp.io"));
+            let mut d = guard.check_request(&req);
+            let whole = guard.check_response(d.context.take().unwrap(), &answer, Some(1));
+            let mut d = guard.check_request(&req);
+            let mut s = guard.stream_response(d.context.take().unwrap());
+            let chars: Vec<char> = answer.chars().collect();
+            let (mut at, mut out, mut i) = (0, String::new(), 0);
+            while at < chars.len() {
+                let n = cuts[i % cuts.len()].min(chars.len() - at);
+                out += &s.push(&chars[at..at + n].iter().collect::<String>());
+                at += n;
+                i += 1;
+            }
+            let end = s.finish(Some(1));
+            out += &end.text;
+            prop_assert_eq!(whole.outcome, end.outcome);
+            if whole.outcome != Outcome::Block {
+                prop_assert_eq!(out, whole.text);
+            }
+        }
+
+        /// Any JSON body is parsed or refused with an error; never a panic.
+        #[test]
+        fn any_body_parses_or_errors(body in json_value()) {
+            if let Ok(req) = Request::from_body(&body) {
+                let d = guard().check_request(&req.key("k"));
+                let mut copy = body.clone();
+                prop_assert!(Request::write_back(&d.messages, &mut copy).is_ok());
+            }
+        }
+    }
+}
