@@ -138,8 +138,31 @@ impl State {
             out.push_str(&self.finish());
             if let Some(v) = &mut json {
                 // full-text fields of terminal events carry the released text only
-                if v.get("type").and_then(Value::as_str) == Some("response.output_text.done") {
-                    v["text"] = Value::String(self.released.clone());
+                match v.get("type").and_then(Value::as_str) {
+                    Some("response.output_text.done") => {
+                        v["text"] = Value::String(self.released.clone());
+                    }
+                    Some("response.completed") => {
+                        // the whole answer again: the released text in the first text slot
+                        let mut first = true;
+                        let items = v
+                            .pointer_mut("/response/output")
+                            .and_then(Value::as_array_mut);
+                        for item in items.into_iter().flatten() {
+                            let parts = item.get_mut("content").and_then(Value::as_array_mut);
+                            for c in parts.into_iter().flatten() {
+                                if c.get("type").and_then(Value::as_str) == Some("output_text") {
+                                    c["text"] = Value::String(if first {
+                                        self.released.clone()
+                                    } else {
+                                        String::new()
+                                    });
+                                    first = false;
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         } else if let (Some(v), Some(stream)) = (&mut json, &mut self.stream)
@@ -229,4 +252,45 @@ pub(crate) fn guard_stream(guard: Guard, ctx: ResponseContext, resp: Response) -
         }
     });
     Response::from_parts(parts, Body::from_stream(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn full_text_events_of_the_responses_api_carry_the_released_text_only() {
+        let guard = Guard::new();
+        let req =
+            shieldwall::guard::Request::new()
+                .key("k")
+                .message(shieldwall::guard::Message::text(
+                    shieldwall::guard::Role::User,
+                    "hi",
+                ));
+        let mut d = guard.check_request(&req);
+        let mut st = State {
+            upstream: Box::pin(futures_util::stream::empty()),
+            stream: Some(guard.stream_response(d.context.take().expect("allowed"))),
+            buf: Vec::new(),
+            template: None,
+            released: String::new(),
+            completion_tokens: None,
+            ended: false,
+        };
+        let secret = "mail bob@corp.io now";
+        let mut out = String::new();
+        for piece in ["mail bob@", "corp.io now"] {
+            let ev = json!({"type": "response.output_text.delta", "delta": piece});
+            out += &st.event(&format!("event: response.output_text.delta\ndata: {ev}"));
+        }
+        let done = json!({"type": "response.output_text.done", "text": secret});
+        out += &st.event(&format!("data: {done}"));
+        let completed = json!({"type": "response.completed", "response": {"output": [
+            {"type": "message", "content": [{"type": "output_text", "text": secret}]}]}});
+        out += &st.event(&format!("data: {completed}"));
+        assert!(!out.contains("bob@corp.io"), "{out}");
+        assert_eq!(out.matches("mail [EMAIL_1] now").count(), 3, "{out}");
+    }
 }
