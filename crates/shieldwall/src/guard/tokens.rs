@@ -9,9 +9,10 @@ pub const PER_MESSAGE_TOKENS: u64 = 4;
 /// Counts the tokens of a text.
 ///
 /// The estimate is a quarter of the ASCII bytes (rounded up) plus one per other character:
-/// within about 15% of `cl100k_base` on English prose and code, and an over-count on text in
-/// Latin scripts with diacritics (safe for limits). Exact counts use tiktoken-rs, whose
-/// vocabularies ship inside that crate.
+/// the usual rule of thumb of about four bytes per token for English, and an over-count on
+/// text in Latin scripts with diacritics (safe for limits); its error against a real
+/// tokenizer has not been measured. Exact counts use tiktoken-rs, whose vocabularies ship
+/// inside that crate.
 ///
 /// # Example
 /// ```
@@ -79,4 +80,38 @@ pub fn estimate(text: &str) -> u64 {
     let ascii = text.bytes().filter(u8::is_ascii).count() as u64;
     let other = text.chars().filter(|c| !c.is_ascii()).count() as u64;
     ascii.div_ceil(4) + other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_is_near_the_length_over_four() {
+        assert_eq!(estimate(""), 0);
+        assert_eq!(estimate("abcd"), 1);
+        assert_eq!(estimate("abcde"), 2);
+        assert_eq!(estimate("日本語"), 3);
+    }
+
+    #[cfg(feature = "tiktoken")]
+    #[test]
+    fn exact_counts_use_the_bundled_vocabularies() {
+        let cl = TokenCounter::new(TokenMode::Cl100kBase).expect("feature on");
+        assert_eq!(cl.count("hello world", None), 2);
+        let by_model = TokenCounter::new(TokenMode::Model).expect("feature on");
+        assert_eq!(by_model.count("hello world", Some("gpt-4o")), 2);
+        // unknown model: the estimate
+        assert_eq!(
+            by_model.count("hello world", Some("no-such-model")),
+            estimate("hello world")
+        );
+    }
+
+    #[cfg(not(feature = "tiktoken"))]
+    #[test]
+    fn exact_counts_need_the_feature() {
+        let e = TokenCounter::new(TokenMode::Cl100kBase).unwrap_err();
+        assert_eq!(e.path(), Some("tokens"));
+    }
 }
