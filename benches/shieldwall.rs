@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 mod anomaly;
+mod guard;
 mod injection;
 mod keys;
 mod limit;
@@ -17,6 +18,7 @@ fn all(c: &mut Criterion) {
     redact::bench_all(c);
     limit::bench_all(c);
     anomaly::bench_all(c);
+    guard::bench_all(c);
 }
 
 criterion_group!(benches, all);

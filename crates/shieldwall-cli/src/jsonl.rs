@@ -116,13 +116,29 @@ pub fn run<F>(input: &mut Input, out: &mut dyn Write, field: &str, mut f: F) -> 
 where
     F: FnMut(&str, &Map<String, Value>) -> Result<Value, String>,
 {
+    run_objects(input, out, |object| match object.get(field) {
+        Some(Value::String(s)) => f(s, object),
+        Some(other) => Err(format!(
+            "field \"{field}\" must be a string, found {}",
+            kind_of(other)
+        )),
+        None => Err(format!("missing field \"{field}\"")),
+    })
+}
+
+/// Runs `f` on every JSON object line of `input`, writing one JSON line per input line to
+/// `out`.
+pub fn run_objects<F>(input: &mut Input, out: &mut dyn Write, mut f: F) -> io::Result<Summary>
+where
+    F: FnMut(&Map<String, Value>) -> Result<Value, String>,
+{
     let mut summary = Summary::default();
     let mut buf = Vec::new();
     while let Some(fit) = input.next_line(&mut buf, DEFAULT_MAX_LINE)? {
         summary.lines += 1;
         let line = summary.lines;
         let result = if fit {
-            answer(&buf, field, &mut f)
+            answer(&buf, &mut f)
         } else {
             Err(format!(
                 "line is longer than the maximum of {DEFAULT_MAX_LINE} bytes"
@@ -139,9 +155,9 @@ where
     Ok(summary)
 }
 
-fn answer<F>(raw: &[u8], field: &str, f: &mut F) -> Result<Value, String>
+fn answer<F>(raw: &[u8], f: &mut F) -> Result<Value, String>
 where
-    F: FnMut(&str, &Map<String, Value>) -> Result<Value, String>,
+    F: FnMut(&Map<String, Value>) -> Result<Value, String>,
 {
     let text = std::str::from_utf8(raw)
         .map_err(|e| format!("line is not valid utf-8 (at byte {})", e.valid_up_to()))?;
@@ -152,17 +168,10 @@ where
     let Value::Object(object) = value else {
         return Err(format!("expected a json object, found {}", kind_of(&value)));
     };
-    match object.get(field) {
-        Some(Value::String(s)) => f(s, &object),
-        Some(other) => Err(format!(
-            "field \"{field}\" must be a string, found {}",
-            kind_of(other)
-        )),
-        None => Err(format!("missing field \"{field}\"")),
-    }
+    f(&object)
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

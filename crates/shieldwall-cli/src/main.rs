@@ -8,6 +8,7 @@
 mod classify;
 mod demo;
 mod eval_anomaly;
+mod guard;
 mod jsonl;
 mod key;
 mod limit;
@@ -52,6 +53,11 @@ enum Command {
     Replay(replay::Args),
     /// Evaluate the anomaly tracker on simulated traffic: detection and false-positive rates.
     EvalAnomaly(eval_anomaly::Args),
+    /// The Guard's policy file: check one, or print the documented default.
+    Policy(guard::PolicyArgs),
+    /// Run a Guard policy over logged requests (and answers): one decision per line, a
+    /// summary on stderr.
+    Scan(guard::ScanArgs),
     /// Write simulated API traffic (benign populations and attacks) as event JSON Lines.
     SimulateTraffic(simulate::Args),
 }
@@ -80,6 +86,8 @@ fn main() -> ExitCode {
         Command::LimitSim(args) => limit::run(args, &mut out),
         Command::Replay(args) => replay::run(args, &mut out),
         Command::EvalAnomaly(args) => eval_anomaly::run(args, &mut out),
+        Command::Policy(args) => guard::run_policy(args, &mut out),
+        Command::Scan(args) => guard::run_scan(args, &mut out),
         Command::SimulateTraffic(args) => simulate::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));

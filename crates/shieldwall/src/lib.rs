@@ -16,6 +16,8 @@
 //!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
 //! - [`anomaly`]: a usage anomaly tracker fed one event per request: model extraction,
 //!   automation, volume and cost abuse, campaigns spread over accounts, stolen keys.
+//! - [`guard`]: one policy file over all of them: [`guard::Guard`] checks requests (OpenAI
+//!   and Anthropic bodies), audits answers (also streamed), and logs one event per decision.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -33,6 +35,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod anomaly;
+pub mod guard;
 pub mod injection;
 pub mod keys;
 pub mod limit;

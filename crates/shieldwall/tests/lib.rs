@@ -3,6 +3,7 @@
 
 mod anomaly;
 mod common;
+mod guard;
 mod injection;
 mod keys;
 mod limit;

@@ -1,0 +1,208 @@
+//! A streamed answer through the guard: redaction on the fly ([`StreamRedactor`]), restore
+//! of the request's placeholders, canaries watched chunk by chunk.
+
+use crate::redact::StreamRedactor;
+
+use super::decision::{GuardKind, Outcome, Reason, ResponseDecision};
+use super::policy::Action;
+use super::request::GuardChannel;
+use super::{Guard, ResponseContext, outcome_of};
+
+/// Most answer text kept for the audit at [`GuardStream::finish`] (leakage, findings); the
+/// rest is still redacted and watched for canaries, not audited for leakage.
+pub const MAX_AUDITED_BYTES: usize = 1 << 20;
+/// Bytes of the previous text scanned again with each chunk, so a canary split across chunks
+/// is seen.
+const CANARY_OVERLAP: usize = 256;
+/// Longest placeholder held back while its closing `]` has not arrived.
+const MAX_PLACEHOLDER: usize = 64;
+
+/// Guards a streamed answer. [`push`](Self::push) returns the text that is safe to send now
+/// (redacted, placeholders restored); [`finish`](Self::finish) the rest with the decision.
+/// When a canary is seen and the policy blocks on it, the stream stops: every later push
+/// returns nothing and the decision says `block`.
+///
+/// # Example
+/// ```
+/// use shieldwall::guard::{Guard, Message, Request, Role};
+///
+/// let guard = Guard::new();
+/// let req = Request::new().key("k").message(Message::text(Role::User, "My card is 4539 1488 0343 6467"));
+/// let mut decision = guard.check_request(&req);
+/// let mut stream = guard.stream_response(decision.context.take().expect("allowed"));
+/// let mut out = String::new();
+/// for chunk in ["Noted [PAYMENT_", "CARD_1]. Write to bob", "@corp.io for help."] {
+///     out += &stream.push(chunk);
+/// }
+/// let end = stream.finish(None);
+/// out += &end.text;
+/// assert_eq!(out, "Noted 4539 1488 0343 6467. Write to [EMAIL_1] for help.");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct GuardStream {
+    guard: Guard,
+    ctx: ResponseContext,
+    redactor: Option<StreamRedactor>,
+    /// Redacted text not yet sent because it may end inside a placeholder.
+    pending: String,
+    /// Raw answer text kept for the final audit (at most [`MAX_AUDITED_BYTES`]).
+    raw: String,
+    raw_bytes: usize,
+    /// The end of the previous raw chunk, for canaries across chunks.
+    tail: String,
+    reasons: Vec<Reason>,
+    stopped: bool,
+}
+
+impl GuardStream {
+    pub(crate) fn new(guard: Guard, ctx: ResponseContext) -> Self {
+        let policy = guard.policy();
+        let out = &policy.channels.output.redact;
+        // The request's vault, cloned: new values in the answer get new numbers, and only the
+        // request's own placeholders are restored.
+        let redactor = (out.enabled && out.action == Action::Redact && !policy.shadow)
+            .then(|| StreamRedactor::new(guard.inner.redactor.clone(), ctx.vault.clone()));
+        Self {
+            guard,
+            ctx,
+            redactor,
+            pending: String::new(),
+            raw: String::new(),
+            raw_bytes: 0,
+            tail: String::new(),
+            reasons: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    /// Whether a canary stopped the stream.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Adds a chunk of the answer; returns the text safe to send now.
+    pub fn push(&mut self, chunk: &str) -> String {
+        if self.stopped {
+            return String::new();
+        }
+        self.raw_bytes += chunk.len();
+        if self.raw.len() + chunk.len() <= MAX_AUDITED_BYTES {
+            self.raw.push_str(chunk);
+        }
+        let mut window = std::mem::take(&mut self.tail);
+        window.push_str(chunk);
+        let before = self.reasons.len();
+        self.guard
+            .canary_reasons(&self.ctx, &window, &mut self.reasons);
+        let cut = floor(&window, window.len().saturating_sub(CANARY_OVERLAP));
+        self.tail = window[cut..].to_string();
+        if self.reasons[before..]
+            .iter()
+            .any(|r| r.action == Action::Block)
+            && !self.guard.policy().shadow
+        {
+            self.stopped = true;
+            self.pending.clear();
+            return String::new();
+        }
+        let redacted = match &mut self.redactor {
+            Some(r) => r.push(chunk),
+            None => chunk.to_string(),
+        };
+        self.release(&redacted, false)
+    }
+
+    /// Restores placeholders in `pending + text`, keeping back a possible unfinished one.
+    fn release(&mut self, text: &str, all: bool) -> String {
+        self.pending.push_str(text);
+        let keep_from = if all {
+            self.pending.len()
+        } else {
+            match self.pending.rfind('[') {
+                Some(p)
+                    if !self.pending[p..].contains(']')
+                        && self.pending.len() - p < MAX_PLACEHOLDER =>
+                {
+                    p
+                }
+                _ => self.pending.len(),
+            }
+        };
+        let ready: String = self.pending.drain(..keep_from).collect();
+        if self.guard.policy().redact.reversible && !self.ctx.vault.is_empty() {
+            self.ctx.vault.restore(&ready)
+        } else {
+            ready
+        }
+    }
+
+    /// Ends the answer: returns the rest of the text in the decision, with the audit of the
+    /// whole answer (findings, canaries, leakage), and settles the reservation with
+    /// `completion_tokens` (counted from the text when `None`).
+    pub fn finish(mut self, completion_tokens: Option<u64>) -> ResponseDecision {
+        let policy = self.guard.policy().clone();
+        let mut text = if self.stopped {
+            String::new()
+        } else {
+            let rest = match &mut self.redactor {
+                Some(r) => r.finish(),
+                None => String::new(),
+            };
+            self.release(&rest, true)
+        };
+        let raw = std::mem::take(&mut self.raw);
+        let mut reasons = std::mem::take(&mut self.reasons);
+        let cp = &policy.channels.output;
+        let mut rewritten = false;
+        if cp.redact.enabled {
+            for f in self.guard.inner.redactor.find(&raw) {
+                let action = self.guard.redact_action(&f, cp);
+                rewritten |= action == Action::Redact && !policy.shadow;
+                let mut r = Reason::new(GuardKind::Redact, action, f.kind);
+                r.channel = Some(GuardChannel::Output);
+                r.detector = Some(f.detector);
+                r.span = Some((f.start, f.end));
+                r.score = Some(f64::from(f.confidence));
+                reasons.push(r);
+            }
+        }
+        self.guard.audit_output(&self.ctx, &raw, &mut reasons);
+        let tokens = completion_tokens.unwrap_or_else(|| {
+            self.guard
+                .inner
+                .tokens
+                .count(&raw, self.ctx.model.as_deref())
+        });
+        self.guard.settle(&mut self.ctx, tokens);
+        let would = outcome_of(&reasons, rewritten);
+        let outcome = if policy.shadow { Outcome::Allow } else { would };
+        if self.stopped {
+            text.clear();
+        }
+        let audit = self.guard.response_audit(
+            &self.ctx,
+            "stream",
+            &raw,
+            (outcome, would),
+            tokens,
+            &reasons,
+        );
+        ResponseDecision {
+            outcome,
+            would,
+            text,
+            reasons,
+            audit,
+        }
+    }
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
