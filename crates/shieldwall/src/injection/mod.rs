@@ -265,7 +265,7 @@ impl InjectionClassifier {
         text: &str,
         channel: Channel,
     ) -> Result<Verdict, InjectionError> {
-        let raw = self.raw(text)?;
+        let raw = self.raw(text, channel)?;
         let score = self.probability(&raw, channel);
         let mut signals = raw.signals;
         // the window signal carries its calibrated score
@@ -293,12 +293,13 @@ impl InjectionClassifier {
 
     /// The raw (uncalibrated) logits of `text` with its signals; window and decoded signals
     /// carry raw logits in `score`.
-    pub(crate) fn raw(&self, text: &str) -> Result<Scored, InjectionError> {
+    pub(crate) fn raw(&self, text: &str, channel: Channel) -> Result<Scored, InjectionError> {
         let view = self.normalizer.normalize(text)?;
         let mut signals = Vec::new();
         hidden_signals(&view, text.len(), &mut signals);
         let mut budget = MAX_LAYERS;
-        let mut scored = self.score_view(&view, text, 0, &mut budget, &mut |r| r.clone())?;
+        let mut scored =
+            self.score_view(&view, text, channel, 0, &mut budget, &mut |r| r.clone())?;
         signals.append(&mut scored.signals);
         signals.truncate(MAX_SIGNALS);
         Ok(Scored {
@@ -315,6 +316,7 @@ impl InjectionClassifier {
         &self,
         view: &View,
         original: &str,
+        channel: Channel,
         depth: u8,
         budget: &mut usize,
         to_outer: &mut dyn FnMut(&std::ops::Range<usize>) -> std::ops::Range<usize>,
@@ -328,7 +330,7 @@ impl InjectionClassifier {
             disguised: report.confusable + report.mixed_script_words > 0,
             decoded: depth > 0,
             soup: structure::suffix_soup(original),
-            embedded: structure::embedded_instruction(original),
+            embedded: structure::embedded_instruction(original, channel != Channel::Document),
         };
         let best = features::best_window(&self.model, &masked, &self.rules, &hits, flags);
         let mask = features::dense_mask(&self.rules, &hits, flags);
@@ -406,7 +408,8 @@ impl InjectionClassifier {
                 continue;
             };
             let mut map = |_: &std::ops::Range<usize>| outer.clone();
-            let mut sub = self.score_view(&sub_view, &layer.text, depth + 1, budget, &mut map)?;
+            let mut sub =
+                self.score_view(&sub_view, &layer.text, channel, depth + 1, budget, &mut map)?;
             let preview_end = decoders::floor(&layer.text, 200);
             out.signals.push(Signal {
                 kind: SignalKind::Decoded,

@@ -196,7 +196,7 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..super::decoders::floor(text, max)]
 }
 
-fn featurize(text: &str, bits: u32, rules: &RuleSet, y: bool) -> Sample {
+fn featurize(text: &str, channel: Channel, bits: u32, rules: &RuleSet, y: bool) -> Sample {
     let view = crate::text::normalize(text).ok();
     let (vt, flags) = match &view {
         Some(v) => (
@@ -206,7 +206,10 @@ fn featurize(text: &str, bits: u32, rules: &RuleSet, y: bool) -> Sample {
                 disguised: v.report().confusable + v.report().mixed_script_words > 0,
                 decoded: false,
                 soup: super::structure::suffix_soup(text),
-                embedded: super::structure::embedded_instruction(text),
+                embedded: super::structure::embedded_instruction(
+                    text,
+                    channel != Channel::Document,
+                ),
             },
         ),
         None => ("", Flags::default()),
@@ -225,7 +228,7 @@ fn example_samples(e: &Example, config: &TrainConfig, rules: &RuleSet) -> Vec<Sa
     let mut out = Vec::new();
     let window = WINDOW_BLOCKS * features::BLOCK;
     let text = cut(&e.text, config.max_bytes);
-    out.push(featurize(text, config.hash_bits, rules, e.label));
+    out.push(featurize(text, e.channel, config.hash_bits, rules, e.label));
     if !e.label && text.len() > 2 * window {
         let mut start = 0;
         let mut n = 0;
@@ -234,7 +237,13 @@ fn example_samples(e: &Example, config: &TrainConfig, rules: &RuleSet) -> Vec<Sa
             if end <= start {
                 break;
             }
-            out.push(featurize(&text[start..end], config.hash_bits, rules, false));
+            out.push(featurize(
+                &text[start..end],
+                e.channel,
+                config.hash_bits,
+                rules,
+                false,
+            ));
             start = end;
             n += 1;
         }
@@ -420,7 +429,10 @@ fn row_fold_platt(
             .model(untrained(&fit_both(&s, config)))
             .build()?;
         for (_, e) in examples.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
-            let z = c.raw(&e.text).map(|s| s.logit + s.boost).unwrap_or(0.0);
+            let z = c
+                .raw(&e.text, e.channel)
+                .map(|s| s.logit + s.boost)
+                .unwrap_or(0.0);
             oof.push((z, e.channel.prior(), e.label));
         }
     }
@@ -430,7 +442,7 @@ fn row_fold_platt(
 /// Calibrated probability of `text` under `classifier`.
 fn probability(classifier: &InjectionClassifier, e: &Example) -> f32 {
     classifier
-        .raw(&e.text)
+        .raw(&e.text, e.channel)
         .map(|s| classifier.probability(&s, e.channel))
         .unwrap_or(0.0)
 }
@@ -515,7 +527,11 @@ pub fn train(
                 .build()?;
             let raw = rows
                 .iter()
-                .filter_map(|&i| c.raw(&examples[i].text).ok().map(|r| (i, r)))
+                .filter_map(|&i| {
+                    c.raw(&examples[i].text, examples[i].channel)
+                        .ok()
+                        .map(|r| (i, r))
+                })
                 .collect();
             held.push((source, fold_model, raw));
         }
