@@ -3,12 +3,14 @@
 //! `ShieldwallError(ValueError)` is the base of every error the package raises for bad input;
 //! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
 //! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`;
-//! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`). The instance
+//! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`;
+//! `InjectionError` for `shieldwall::injection`). The instance
 //! carries `kind`, the core error kind in snake case, for callers that branch on it (and
 //! `ApiKeyError` the `part` of a key that is wrong, `RedactError` the `detector_id`).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use shieldwall::injection::{self, InjectionErrorKind};
 use shieldwall::keys::{self, KeyErrorKind};
 use shieldwall::limit::{self, LimitErrorKind};
 use shieldwall::redact::{self, RedactErrorKind};
@@ -60,6 +62,40 @@ pyo3::create_exception!(
     ShieldwallError,
     "An error from building a redactor. `kind` is \"invalid_detector\", \"invalid_config\" or \"parse\"; `detector_id` names the offending detector (else None)."
 );
+
+pyo3::create_exception!(
+    shieldwall,
+    InjectionError,
+    ShieldwallError,
+    "An error from the injection classifier. `kind` is \"input_too_large\", \"invalid_config\", \"invalid_pattern\" or \"invalid_model\"."
+);
+
+/// The snake-case name of an injection error kind.
+fn injection_kind(kind: InjectionErrorKind) -> &'static str {
+    match kind {
+        InjectionErrorKind::InputTooLarge => "input_too_large",
+        InjectionErrorKind::InvalidConfig => "invalid_config",
+        InjectionErrorKind::InvalidPattern => "invalid_pattern",
+        InjectionErrorKind::InvalidModel => "invalid_model",
+        InjectionErrorKind::Data => "data",
+        _ => "other",
+    }
+}
+
+impl From<injection::InjectionError> for Error {
+    fn from(err: injection::InjectionError) -> Self {
+        with_kind(
+            InjectionError::new_err(err.to_string()),
+            injection_kind(err.kind()),
+        )
+    }
+}
+
+/// A classifier option the core cannot take (an unknown preset or channel name, a negative
+/// limit): an `invalid_config` `InjectionError`.
+pub fn injection_config(message: String) -> Error {
+    with_kind(InjectionError::new_err(message), "invalid_config")
+}
 
 /// The snake-case name of a text error kind (the names the test vectors use).
 fn text_kind(kind: TextErrorKind) -> &'static str {

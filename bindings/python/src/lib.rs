@@ -4,6 +4,7 @@
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
 mod error;
+mod injection;
 mod keys;
 mod limit;
 mod redact;
@@ -15,7 +16,11 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ApiKeyError, LimitError, RedactError, ShieldwallError, TextError};
+    use crate::error::{
+        ApiKeyError, InjectionError, LimitError, RedactError, ShieldwallError, TextError,
+    };
+    #[pymodule_export]
+    use crate::injection::{InjectionClassifier, Signal, Verdict};
     #[pymodule_export]
     use crate::keys::{
         Authorization, IssuedKey, KeyCheck, KeyMatch, KeyRecord, Keyring, check_key, scan_keys,

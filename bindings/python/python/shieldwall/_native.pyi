@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, Literal, final
+from typing import Any, Literal, TypeAlias, final
 
 __all__ = [
     "ShieldwallError",
@@ -20,6 +20,10 @@ __all__ = [
     "RateLimiter",
     "Decision",
     "Reservation",
+    "InjectionError",
+    "InjectionClassifier",
+    "Signal",
+    "Verdict",
     "RedactError",
     "Finding",
     "Redaction",
@@ -616,3 +620,129 @@ class Redactor:
         """Redacts each text (numbered on its own); the GIL is released for the batch."""
     def stream(self, vault: Vault | None = None) -> StreamRedactor:
         """A streaming redactor; with ``vault``, placeholders come from and go to it."""
+
+class InjectionError(ShieldwallError):
+    """An error from the injection classifier.
+
+    ``kind`` is ``"input_too_large"`` (a text past ``max_input_bytes``), ``"invalid_config"``
+    (a threshold outside [0, 1], an unknown preset, channel or rule family, a limit out of
+    range) or ``"invalid_pattern"`` (an allow-list regex or rule that does not compile; the
+    message quotes it).
+    """
+
+    kind: str
+
+_Preset: TypeAlias = Literal["strict", "balanced", "permissive"]
+_Channel: TypeAlias = Literal["user", "document", "system"]
+_RuleFamily: TypeAlias = Literal[
+    "instruction_override",
+    "role_hijack",
+    "fake_delimiter",
+    "prompt_leak",
+    "jailbreak_persona",
+    "refusal_suppression",
+    "payload_splitting",
+    "tool_hijack",
+    "custom",
+]
+
+@final
+class Signal:
+    """One piece of evidence behind a verdict; ``start``/``end`` are code points of the
+    original text (for a rule found in a decoded payload, the encoded stretch)."""
+
+    @property
+    def kind(self) -> Literal["rule", "hidden", "decoded", "window"]:
+        """What kind of evidence this is."""
+    @property
+    def name(self) -> str:
+        """Rule name, hidden-character class, encoding name, or ``"window"``."""
+    @property
+    def family(self) -> str | None:
+        """The rule family, for rule signals (else None)."""
+    @property
+    def start(self) -> int:
+        """Start offset in the original text (code points)."""
+    @property
+    def end(self) -> int:
+        """End offset (exclusive) in the original text (code points)."""
+    @property
+    def span(self) -> tuple[int, int]:
+        """``(start, end)``, for slicing the original text."""
+    @property
+    def encoding(self) -> str | None:
+        """The encoding peeled to find this signal (else None)."""
+    @property
+    def decoded(self) -> str | None:
+        """The decoded text (first 200 bytes), for decoded signals (else None)."""
+    @property
+    def score(self) -> float | None:
+        """The calibrated score of this part, for window and decoded signals (else None)."""
+    @property
+    def count(self) -> int | None:
+        """How many characters, for hidden signals (else None)."""
+    @property
+    def detail(self) -> str:
+        """A one-line explanation: the family or class, and what was found."""
+
+@final
+class Verdict:
+    """The classifier's verdict on one text; ``bool(verdict)`` is ``verdict.injection``."""
+
+    @property
+    def score(self) -> float:
+        """Calibrated probability that the text is an injection, in [0, 1]."""
+    @property
+    def injection(self) -> bool:
+        """Whether ``score`` reaches ``threshold``."""
+    @property
+    def threshold(self) -> float:
+        """The threshold applied."""
+    @property
+    def channel(self) -> _Channel:
+        """The channel the text was scored for."""
+    @property
+    def signals(self) -> list[Signal]:
+        """The evidence: rules that fired, hidden characters, decoded payloads, the best window."""
+    def __bool__(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as a dict (the core's JSON form, spans in code points)."""
+
+@final
+class InjectionClassifier:
+    """Detects prompt injection and jailbreaks; reusable and thread-safe.
+
+    ``preset`` picks a calibrated threshold (default ``"balanced"``); ``threshold`` (in [0, 1])
+    overrides it. ``allow`` phrases and ``allow_regex`` regexes (over the normalised,
+    lowercase view) never count. ``rules`` adds ``(family, pattern)`` or ``(family, pattern,
+    boost)`` rules (regexes over the normalised view; the default boost, 4, flags on its own).
+    ``channel`` is the default channel of ``classify``. ``max_input_bytes`` bounds a text
+    (UTF-8 bytes, default 16 MiB); ``max_decode_depth`` (0 to 3, default 2) how many layers of
+    encoding are peeled. A bad value raises ``InjectionError``.
+    """
+
+    def __new__(
+        cls,
+        *,
+        preset: _Preset | None = None,
+        threshold: float | None = None,
+        allow: Sequence[str] | None = None,
+        allow_regex: Sequence[str] | None = None,
+        rules: Sequence[tuple[_RuleFamily, str] | tuple[_RuleFamily, str, float]] | None = None,
+        channel: _Channel | None = None,
+        max_input_bytes: int | None = None,
+        max_decode_depth: int | None = None,
+    ) -> InjectionClassifier: ...
+    @property
+    def threshold(self) -> float:
+        """The threshold in force."""
+    @property
+    def channel(self) -> _Channel:
+        """The channel ``classify`` uses when none is given."""
+    def classify(self, text: str, channel: _Channel | None = None) -> Verdict:
+        """Classifies ``text`` for ``channel`` (default: the classifier's); the GIL is released.
+
+        Raises ``InjectionError`` (kind ``"input_too_large"``) past ``max_input_bytes``.
+        """
+    def classify_many(self, texts: Sequence[str], channel: _Channel | None = None) -> list[Verdict]:
+        """Classifies each text, in order; the GIL is released for the batch."""
