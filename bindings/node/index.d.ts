@@ -45,6 +45,35 @@ export declare class Decision {
 }
 
 /**
+ * Detects prompt injection and jailbreaks: a calibrated score, the flag at a threshold, and
+ * the signals behind it. Reusable; cheap to share with async tasks.
+ */
+export declare class InjectionClassifier {
+  /**
+   * A classifier with the embedded model, tuned by `options`. Throws `ERR_INVALID_CONFIG`
+   * for an unknown option name, `ERR_INJECTION_CONFIG` for a bad value (threshold outside
+   * [0, 1], unknown preset, channel or rule family, a limit out of range) and
+   * `ERR_INJECTION_PATTERN` for an allow regex or rule that does not compile.
+   */
+  constructor(options?: InjectionClassifierOptions | undefined | null)
+  /** The threshold in force. */
+  get threshold(): number
+  /** The channel `classify` uses when none is given. */
+  get channel(): 'user' | 'document' | 'system'
+  /**
+   * Classifies `text` for `channel` (default: the classifier's). Throws
+   * `ERR_INPUT_TOO_LARGE` past `maxInputBytes`.
+   */
+  classify(text: string, channel?: 'user' | 'document' | 'system' | undefined | null): Verdict
+  /** Classifies each text, in order. */
+  classifyMany(texts: Array<string>, channel?: 'user' | 'document' | 'system' | undefined | null): Array<Verdict>
+  /** `classify` on the libuv thread pool, for big inputs. */
+  classifyAsync(text: string, channel?: 'user' | 'document' | 'system' | undefined | null): Promise<Verdict>
+  /** `classifyMany` on the libuv thread pool. */
+  classifyManyAsync(texts: Array<string>, channel?: 'user' | 'document' | 'system' | undefined | null): Promise<Array<Verdict>>
+}
+
+/**
  * A freshly issued key: the key to hand to its owner once, and the stored record. Logging
  * the object shows no key material (the key is a getter).
  */
@@ -345,6 +374,43 @@ export interface HiddenReport {
   tagPayload: string
 }
 
+/** Settings of an `InjectionClassifier`; every one is optional. */
+export interface InjectionClassifierOptions {
+  /** A calibrated threshold preset (default `'balanced'`). */
+  preset?: 'strict' | 'balanced' | 'permissive'
+  /** An explicit threshold in [0, 1]; overrides the preset. */
+  threshold?: number
+  /** Phrases that never count (matched in the normalised view). */
+  allow?: Array<string>
+  /** Regexes (over the normalised, lowercase view) that never count. */
+  allowRegex?: Array<string>
+  /** Extra rules. */
+  rules?: Array<InjectionRule>
+  /** The channel `classify` uses when none is given (default `'user'`). */
+  channel?: 'user' | 'document' | 'system'
+  /** Largest input accepted, in UTF-8 bytes (default 16 MiB). */
+  maxInputBytes?: number
+  /** How many layers of encoding are peeled (0 to 3, default 2; 0 switches decoders off). */
+  maxDecodeDepth?: number
+}
+
+/**
+ * A rule added to the classifier: a regex over the normalised (lowercase) view, the family it
+ * reports, and the logit it adds when it fires.
+ */
+export interface InjectionRule {
+  /**
+   * The family reported in signals: `'instruction_override'`, `'role_hijack'`,
+   * `'fake_delimiter'`, `'prompt_leak'`, `'jailbreak_persona'`, `'refusal_suppression'`,
+   * `'payload_splitting'`, `'tool_hijack'` or `'custom'`.
+   */
+  family: string
+  /** A regex (case-insensitive) matched against the normalised view. */
+  pattern: string
+  /** Logit added to the score when the rule fires (default 4: flags on its own). */
+  boost?: number
+}
+
 /** What to issue. */
 export interface IssueOptions {
   /** `"live"` (default) or `"test"`. */
@@ -499,3 +565,44 @@ export declare function scanKeys(text: string, prefix: string): Array<KeyMatch>
 
 /** `scanKeys` on the libuv thread pool, for big texts (logs, transcripts). */
 export declare function scanKeysAsync(text: string, prefix: string): Promise<Array<KeyMatch>>
+
+/** One piece of evidence behind a verdict. */
+export interface Signal {
+  /** `'rule'`, `'hidden'`, `'decoded'` or `'window'`. */
+  kind: 'rule' | 'hidden' | 'decoded' | 'window'
+  /** Rule name, hidden-character class, encoding name, or `'window'`. */
+  name: string
+  /** The rule family, for rule signals. */
+  family?: string
+  /**
+   * Start offset in the original text (UTF-16 code units, as `String.prototype.slice`
+   * takes); for a rule found in a decoded payload, the encoded stretch.
+   */
+  start: number
+  /** End offset (exclusive) in the original text (UTF-16 code units). */
+  end: number
+  /** The encoding peeled to find this signal. */
+  encoding?: string
+  /** The decoded text (first 200 bytes), for decoded signals. */
+  decoded?: string
+  /** The calibrated score of this part, for window and decoded signals. */
+  score?: number
+  /** How many characters, for hidden signals. */
+  count?: number
+  /** A one-line explanation: the family or class, and what was found. */
+  detail: string
+}
+
+/** The classifier's verdict on one text. */
+export interface Verdict {
+  /** Calibrated probability that the text is an injection, in [0, 1]. */
+  score: number
+  /** Whether `score` reaches `threshold`. */
+  injection: boolean
+  /** The threshold applied. */
+  threshold: number
+  /** The channel the text was scored for. */
+  channel: 'user' | 'document' | 'system'
+  /** The evidence: rules that fired, hidden characters, decoded payloads, the best window. */
+  signals: Array<Signal>
+}

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Decision = nativeBinding.Decision
+module.exports.InjectionClassifier = nativeBinding.InjectionClassifier
 module.exports.IssuedKey = nativeBinding.IssuedKey
 module.exports.Keyring = nativeBinding.Keyring
 module.exports.NormalizedText = nativeBinding.NormalizedText

@@ -6,11 +6,14 @@
 //! `ERR_KEY_NOT_FOUND`, `ERR_KEY_EXISTS`, `ERR_KEY_STATE`, `ERR_KEY_RANDOM`, `ERR_KEY_STORE`
 //! for API keys; `ERR_LIMIT_CONFIG`, `ERR_LIMIT_MISSING_SCOPE`, `ERR_LIMIT_UNKNOWN_LIMIT`,
 //! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter;
-//! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor. napi-rs
+//! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor;
+//! `ERR_INJECTION_CONFIG`, `ERR_INJECTION_PATTERN`, `ERR_INJECTION_MODEL` (and
+//! `ERR_INPUT_TOO_LARGE`) for the injection classifier. napi-rs
 //! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
+use shieldwall::injection::{InjectionError, InjectionErrorKind};
 use shieldwall::keys::{KeyError, KeyErrorKind};
 use shieldwall::limit::{LimitError, LimitErrorKind};
 use shieldwall::redact::{RedactError, RedactErrorKind};
@@ -59,6 +62,13 @@ pub enum Code {
     RedactDetector,
     /// A redactor configuration does not fit the schema (unknown field, wrong type, bad JSON).
     RedactParse,
+    /// An injection classifier option is invalid (threshold, preset, channel, rule family,
+    /// limit).
+    InjectionConfig,
+    /// An allow-list regex or custom rule of the injection classifier does not compile.
+    InjectionPattern,
+    /// The injection classifier's model is invalid.
+    InjectionModel,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -86,6 +96,9 @@ impl AsRef<str> for Code {
             Code::RedactConfig => "ERR_REDACT_CONFIG",
             Code::RedactDetector => "ERR_REDACT_DETECTOR",
             Code::RedactParse => "ERR_REDACT_PARSE",
+            Code::InjectionConfig => "ERR_INJECTION_CONFIG",
+            Code::InjectionPattern => "ERR_INJECTION_PATTERN",
+            Code::InjectionModel => "ERR_INJECTION_MODEL",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -130,6 +143,24 @@ pub fn redact(err: RedactError) -> Error<Code> {
         _ => Code::Other,
     };
     Error::new(code, err.to_string())
+}
+
+/// Maps an injection classifier error to a JavaScript error with its code.
+pub fn injection(err: InjectionError) -> Error<Code> {
+    let code = match err.kind() {
+        InjectionErrorKind::InputTooLarge => Code::InputTooLarge,
+        InjectionErrorKind::InvalidConfig => Code::InjectionConfig,
+        InjectionErrorKind::InvalidPattern => Code::InjectionPattern,
+        InjectionErrorKind::InvalidModel => Code::InjectionModel,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
+/// An injection classifier option the core cannot take (an unknown preset or channel name,
+/// a negative limit).
+pub fn injection_config(message: String) -> Error<Code> {
+    Error::new(Code::InjectionConfig, message)
 }
 
 /// Maps a rate-limiter error to a JavaScript error with its code.
