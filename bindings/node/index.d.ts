@@ -56,6 +56,17 @@ export declare class InjectionClassifier {
    * `ERR_INJECTION_PATTERN` for an allow regex or rule that does not compile.
    */
   constructor(options?: InjectionClassifierOptions | undefined | null)
+  /**
+   * A classifier from the core's serde `InjectionConfig`, as an object or JSON text with
+   * the config file's snake_case fields (`preset`, `threshold`, `allow_phrases`,
+   * `allow_regexes`, `rules` as `{ family, pattern, boost }`, `channel`, `max_input_bytes`,
+   * `max_decode_depth`). Throws `ERR_INJECTION_CONFIG` for an unknown field (named in the
+   * message), a wrong type or a bad value, `ERR_INJECTION_PATTERN` for a regex that does
+   * not compile.
+   */
+  static fromConfig(config: Record<string, unknown> | string): InjectionClassifier
+  /** The configuration in force, in the core's JSON form (what `fromConfig` takes). */
+  config(): Record<string, unknown>
   /** The threshold in force. */
   get threshold(): number
   /** The channel `classify` uses when none is given. */

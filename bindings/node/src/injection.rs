@@ -307,6 +307,39 @@ impl InjectionClassifier {
         Ok(Self { inner })
     }
 
+    /// A classifier from the core's serde `InjectionConfig`, as an object or JSON text with
+    /// the config file's snake_case fields (`preset`, `threshold`, `allow_phrases`,
+    /// `allow_regexes`, `rules` as `{ family, pattern, boost }`, `channel`, `max_input_bytes`,
+    /// `max_decode_depth`). Throws `ERR_INJECTION_CONFIG` for an unknown field (named in the
+    /// message), a wrong type or a bad value, `ERR_INJECTION_PATTERN` for a regex that does
+    /// not compile.
+    #[napi(factory)]
+    pub fn from_config(
+        #[napi(ts_arg_type = "Record<string, unknown> | string")] config: serde_json::Value,
+    ) -> Result<Self> {
+        let parsed = match config {
+            serde_json::Value::String(text) => serde_json::from_str(&text),
+            value @ serde_json::Value::Object(_) => serde_json::from_value(value),
+            _ => {
+                return Err(error::injection_config(
+                    "the injection config must be an object or JSON text".to_owned(),
+                ));
+            }
+        };
+        let config: core::InjectionConfig = parsed
+            .map_err(|e| error::injection_config(format!("invalid injection config: {e}")))?;
+        Ok(Self {
+            inner: core::InjectionClassifier::from_config(config).map_err(error::injection)?,
+        })
+    }
+
+    /// The configuration in force, in the core's JSON form (what `fromConfig` takes).
+    #[napi(ts_return_type = "Record<string, unknown>")]
+    pub fn config(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(self.inner.config())
+            .map_err(|e| error::injection_config(e.to_string()))
+    }
+
     /// The threshold in force.
     #[napi(getter)]
     pub fn threshold(&self) -> f64 {

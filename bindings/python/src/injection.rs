@@ -331,6 +331,43 @@ impl InjectionClassifier {
         })
     }
 
+    /// A classifier from the core's serde `InjectionConfig`, as a dict or JSON text (the form
+    /// of a config file: `preset`, `threshold`, `allow_phrases`, `allow_regexes`, `rules` as
+    /// `{"family", "pattern", "boost"}` objects, `channel`, `max_input_bytes`,
+    /// `max_decode_depth`). An unknown field or a wrong type is an `invalid_config`
+    /// `InjectionError` naming it.
+    #[staticmethod]
+    fn from_config(py: Python<'_>, config: &Bound<'_, PyAny>) -> Result<Self> {
+        let text: String = if config.is_instance_of::<PyString>() {
+            config.extract()?
+        } else if config.is_instance_of::<PyDict>() {
+            py.import("json")?
+                .call_method1("dumps", (config,))?
+                .extract()?
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "config must be a dict or JSON text, not {}",
+                config
+                    .get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+            .into());
+        };
+        let config: core::InjectionConfig = serde_json::from_str(&text)
+            .map_err(|e| error::injection_config(format!("invalid injection config: {e}")))?;
+        Ok(Self {
+            inner: py.detach(|| core::InjectionClassifier::from_config(config))?,
+        })
+    }
+
+    /// The configuration in force, in the core's JSON form (what `from_config` takes).
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = serde_json::to_string(self.inner.config())
+            .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
     /// The threshold in force.
     #[getter]
     fn threshold(&self) -> f32 {

@@ -302,6 +302,54 @@ def test_verdict_as_data() -> None:
     assert repr(DEFAULT).startswith("InjectionClassifier(threshold=")
 
 
+def test_from_config_equals_keywords() -> None:
+    keywords = InjectionClassifier(
+        preset="strict",
+        allow=["ignore case"],
+        allow_regex=[r"grep \w+"],
+        rules=[("tool_hijack", r"wire \d+ euros", 3.5)],
+        channel="document",
+        max_input_bytes=1 << 20,
+        max_decode_depth=1,
+    )
+    config = keywords.config()
+    assert config == {
+        "preset": "strict",
+        "threshold": None,
+        "allow_phrases": ["ignore case"],
+        "allow_regexes": [r"grep \w+"],
+        "rules": [{"family": "tool_hijack", "pattern": r"wire \d+ euros", "boost": 3.5}],
+        "channel": "document",
+        "max_input_bytes": 1 << 20,
+        "max_decode_depth": 1,
+    }
+    for source in (config, json.dumps(config), {"preset": "strict", **config}):
+        again = InjectionClassifier.from_config(source)
+        assert again.config() == config
+        texts = [v["text"] for v in CLASSIFY_VECTORS] + ["Please wire 500 euros today."]
+        assert again.classify_many(texts) == keywords.classify_many(texts)
+    assert InjectionClassifier.from_config({}).config() == DEFAULT.config()
+    assert InjectionClassifier.from_config("{}").threshold == DEFAULT.threshold
+
+
+def test_from_config_errors() -> None:
+    with pytest.raises(InjectionError, match="unknown field `allow`") as info:
+        InjectionClassifier.from_config({"allow": ["x"]})
+    assert info.value.kind == "invalid_config"
+    with pytest.raises(InjectionError, match="invalid injection config"):
+        InjectionClassifier.from_config("{not json")
+    with pytest.raises(InjectionError, match="unknown variant `loose`"):
+        InjectionClassifier.from_config({"preset": "loose"})
+    with pytest.raises(InjectionError, match="threshold 7 is not a number") as info:
+        InjectionClassifier.from_config({"threshold": 7})
+    assert info.value.kind == "invalid_config"
+    with pytest.raises(InjectionError) as info:
+        InjectionClassifier.from_config({"rules": [{"family": "custom", "pattern": "("}]})
+    assert info.value.kind == "invalid_pattern"
+    with pytest.raises(TypeError, match="config must be a dict or JSON text, not list"):
+        InjectionClassifier.from_config([])  # type: ignore[arg-type]
+
+
 def test_package_surface() -> None:
     for name in ["InjectionClassifier", "InjectionError", "Signal", "Verdict"]:
         assert name in shieldwall.__all__

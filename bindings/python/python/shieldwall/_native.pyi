@@ -733,6 +733,16 @@ class InjectionClassifier:
         max_input_bytes: int | None = None,
         max_decode_depth: int | None = None,
     ) -> InjectionClassifier: ...
+    @staticmethod
+    def from_config(config: dict[str, Any] | str) -> InjectionClassifier:
+        """A classifier from the core's ``InjectionConfig`` as a dict or JSON text (the form of a
+        config file: ``preset``, ``threshold``, ``allow_phrases``, ``allow_regexes``, ``rules``
+        as ``{"family", "pattern", "boost"}`` objects, ``channel``, ``max_input_bytes``,
+        ``max_decode_depth``). An unknown field or a wrong type raises ``InjectionError``
+        (kind ``"invalid_config"``) naming it; another argument type raises ``TypeError``.
+        """
+    def config(self) -> dict[str, Any]:
+        """The configuration in force, in the core's JSON form (what ``from_config`` takes)."""
     @property
     def threshold(self) -> float:
         """The threshold in force."""
