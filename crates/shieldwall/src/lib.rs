@@ -14,6 +14,8 @@
 //!   placeholders that a vault restores, and a streaming redactor.
 //! - [`limit`]: rate limits on requests and tokens: multi-limit policies per key, account and
 //!   network, reserve-then-settle, bounded in-process store or a shared Redis store, headers.
+//! - [`anomaly`]: a usage anomaly tracker fed one event per request: model extraction,
+//!   automation, volume and cost abuse, campaigns spread over accounts, stolen keys.
 //!
 //! # Example: unmasking a hidden instruction
 //! ```
@@ -30,6 +32,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod anomaly;
 pub mod injection;
 pub mod keys;
 pub mod limit;
