@@ -3,6 +3,7 @@
 //! Each file mirrors a core module and only converts values, calls the core, and maps errors
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
+mod anomaly;
 mod error;
 mod injection;
 mod keys;
@@ -16,8 +17,11 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
+    use crate::anomaly::{Alert, Evidence, UsageTracker};
+    #[pymodule_export]
     use crate::error::{
-        ApiKeyError, InjectionError, LimitError, RedactError, ShieldwallError, TextError,
+        AnomalyError, ApiKeyError, InjectionError, LimitError, RedactError, ShieldwallError,
+        TextError,
     };
     #[pymodule_export]
     use crate::injection::{InjectionClassifier, Signal, Verdict};

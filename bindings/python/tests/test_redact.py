@@ -328,9 +328,12 @@ def test_logging_filter_on_a_record() -> None:
 def test_package_surface() -> None:
     assert sorted(shieldwall.__all__) == sorted(
         [
+            "Alert",
+            "AnomalyError",
             "ApiKeyError",
             "Authorization",
             "Decision",
+            "Evidence",
             "Finding",
             "HiddenReport",
             "InjectionClassifier",
@@ -353,6 +356,7 @@ def test_package_surface() -> None:
             "Signal",
             "StreamRedactor",
             "TextError",
+            "UsageTracker",
             "Vault",
             "Verdict",
             "__version__",

@@ -64,12 +64,29 @@ the flag at a threshold preset, and the signals behind it, spans in code points)
     'ignore all previous instructions'
     >>> classifier.classify("Is there a flag to make grep ignore case?").injection
     False
+
+The usage tracker watches the request stream (one event per request, in time order) for model
+extraction, automation, cost abuse, campaigns spread over accounts and stolen keys::
+
+    >>> tracker = shieldwall.UsageTracker()
+    >>> alerts = tracker.observe_many(
+    ...     {"ts": 1767225600000 + i * 20000, "account": "acct-7",
+    ...      "prompt": f"Give the population of country {i % 8} in year {1900 + i}."}
+    ...     for i in range(300)
+    ... )
+    >>> [(a.kind, a.account) for a in alerts]
+    [('extraction', 'acct-7')]
+    >>> shieldwall.UsageTracker.restore(tracker.snapshot()).stats()["events"]
+    300
 """
 
 from shieldwall._native import (
+    Alert,
+    AnomalyError,
     ApiKeyError,
     Authorization,
     Decision,
+    Evidence,
     Finding,
     HiddenReport,
     InjectionClassifier,
@@ -91,6 +108,7 @@ from shieldwall._native import (
     Signal,
     StreamRedactor,
     TextError,
+    UsageTracker,
     Vault,
     Verdict,
     __version__,
@@ -101,9 +119,12 @@ from shieldwall._native import (
 from shieldwall.logging import RedactingFilter
 
 __all__ = [
+    "Alert",
+    "AnomalyError",
     "ApiKeyError",
     "Authorization",
     "Decision",
+    "Evidence",
     "Finding",
     "HiddenReport",
     "InjectionClassifier",
@@ -126,6 +147,7 @@ __all__ = [
     "Signal",
     "StreamRedactor",
     "TextError",
+    "UsageTracker",
     "Vault",
     "Verdict",
     "__version__",

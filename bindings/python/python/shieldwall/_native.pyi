@@ -1,6 +1,6 @@
 """Type stubs for the native module (hand-written; checked with `python -m mypy.stubtest`)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Literal, TypeAlias, final
 
@@ -20,6 +20,10 @@ __all__ = [
     "RateLimiter",
     "Decision",
     "Reservation",
+    "AnomalyError",
+    "Alert",
+    "Evidence",
+    "UsageTracker",
     "InjectionError",
     "InjectionClassifier",
     "Signal",
@@ -756,3 +760,106 @@ class InjectionClassifier:
         """
     def classify_many(self, texts: Sequence[str], channel: _Channel | None = None) -> list[Verdict]:
         """Classifies each text, in order; the GIL is released for the batch."""
+
+class AnomalyError(ShieldwallError):
+    """An error from the usage tracker.
+
+    ``kind`` is ``"invalid_config"`` (an unknown field, named in the message, or a value out of
+    range), ``"invalid_event"`` (a missing or unknown field, an empty account, a bad IP address,
+    a prompt past ``max_prompt_bytes``) or ``"invalid_snapshot"``; ``index`` is the position of
+    the failing event in ``observe_many`` (else None).
+    """
+
+    kind: str
+    index: int | None
+
+@final
+class Evidence:
+    """One feature behind an alert: its value and the threshold it crossed."""
+
+    @property
+    def feature(self) -> str:
+        """The feature's name, e.g. ``"template_rate"``."""
+    @property
+    def value(self) -> float:
+        """Its value when the alert fired."""
+    @property
+    def threshold(self) -> float:
+        """The threshold it was compared with."""
+    @property
+    def detail(self) -> str | None:
+        """A free-text detail (a key id, shared prefixes), or None."""
+
+@final
+class Alert:
+    """A finding of the tracker: which account(s), when, what kind, how strong, and why."""
+
+    @property
+    def ts(self) -> int:
+        """The time of the event that raised it (Unix milliseconds)."""
+    @property
+    def account(self) -> str:
+        """The account whose event raised it."""
+    @property
+    def accounts(self) -> list[str]:
+        """For a campaign (``"distributed"``): every account in it, sorted; otherwise empty."""
+    @property
+    def kind(
+        self,
+    ) -> Literal["extraction", "automation", "volume", "cost", "distributed", "key_compromise"]:
+        """What the alert is about."""
+    @property
+    def score(self) -> float:
+        """How strong, in [0, 1]: 0.5 is just over the thresholds."""
+    @property
+    def evidence(self) -> list[Evidence]:
+        """The features that crossed their thresholds."""
+    def to_dict(self) -> dict[str, Any]:
+        """The line ``shieldwall replay`` writes: ``ts``, ``account``, ``kind``, ``score``,
+        ``evidence``, and ``accounts`` for a campaign."""
+
+@final
+class UsageTracker:
+    """Watches the request stream for model extraction, automation, volume and cost abuse,
+    campaigns spread over accounts, and stolen keys; bounded memory, thread-safe.
+
+    ``config`` is a ``TrackerConfig`` as a dict or JSON text (``max_accounts``, ``max_keys``,
+    ``max_index_entries``, ``index_ttl_ms``, ``cooldown_ms``, ``max_prompt_bytes``,
+    ``min_requests`` and the rules' thresholds); keyword options set the same fields and win.
+    A bad configuration raises ``AnomalyError`` (kind ``"invalid_config"``).
+    """
+
+    def __new__(cls, config: dict[str, Any] | str | None = None, **options: Any) -> UsageTracker: ...
+    def observe(self, event: Mapping[str, Any]) -> list[Alert]:
+        """Observes one request and returns the alerts it raised (often none).
+
+        ``event`` has the ``shieldwall replay`` fields: ``ts`` (integer Unix milliseconds),
+        ``account``, and optional ``prompt`` (or ``fingerprint``), ``key``, ``ip``,
+        ``prompt_tokens``, ``completion_tokens``, ``max_tokens``, ``model``, ``logprobs``.
+        Events should come in time order. A bad event raises ``AnomalyError`` (kind
+        ``"invalid_event"``) and leaves the state unchanged.
+        """
+    def observe_many(self, events: Iterable[Mapping[str, Any]]) -> list[Alert]:
+        """Observes each event in order, with the GIL released; returns every alert, in order.
+
+        Every event is checked before any is observed; an event the tracker rejects raises
+        ``AnomalyError`` with ``index`` set, after the events before it were observed.
+        """
+    def snapshot(self) -> str:
+        """The whole state as JSON text, for ``restore`` or ``merge``."""
+    @staticmethod
+    def restore(data: str | bytes) -> UsageTracker:
+        """A tracker holding the state of a snapshot; raises ``AnomalyError`` (kind
+        ``"invalid_snapshot"``) when it cannot be read or is of another version."""
+    def merge(self, other: str | bytes | UsageTracker) -> None:
+        """Folds another replica's state (a snapshot, or a tracker) into this one: counters
+        add up, sketches take their union; keeps this tracker's configuration."""
+    def stats(self) -> dict[str, int]:
+        """Sizes of the state: ``events``, ``accounts``, ``keys``, ``index_entries``,
+        ``approx_bytes``, ``bytes_per_account``, ``evicted_accounts``."""
+    def config(self) -> dict[str, Any]:
+        """The configuration in force, in the core's JSON form (what the constructor takes)."""
+    @staticmethod
+    def fingerprint(text: str) -> dict[str, Any]:
+        """The fingerprint of a prompt: pass it as an event's ``fingerprint`` instead of the
+        prompt, so the text need not be kept."""
