@@ -845,6 +845,7 @@ module.exports.RateLimiter = nativeBinding.RateLimiter
 module.exports.Redactor = nativeBinding.Redactor
 module.exports.Reservation = nativeBinding.Reservation
 module.exports.StreamRedactor = nativeBinding.StreamRedactor
+module.exports.UsageTracker = nativeBinding.UsageTracker
 module.exports.Vault = nativeBinding.Vault
 module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize

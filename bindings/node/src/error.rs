@@ -8,11 +8,13 @@
 //! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter;
 //! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor;
 //! `ERR_INJECTION_CONFIG`, `ERR_INJECTION_PATTERN`, `ERR_INJECTION_MODEL` (and
-//! `ERR_INPUT_TOO_LARGE`) for the injection classifier. napi-rs
+//! `ERR_INPUT_TOO_LARGE`) for the injection classifier; `ERR_ANOMALY_CONFIG`,
+//! `ERR_ANOMALY_EVENT`, `ERR_ANOMALY_SNAPSHOT` for the usage tracker. napi-rs
 //! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
+use shieldwall::anomaly::{AnomalyError, AnomalyErrorKind};
 use shieldwall::injection::{InjectionError, InjectionErrorKind};
 use shieldwall::keys::{KeyError, KeyErrorKind};
 use shieldwall::limit::{LimitError, LimitErrorKind};
@@ -69,6 +71,13 @@ pub enum Code {
     InjectionPattern,
     /// The injection classifier's model is invalid.
     InjectionModel,
+    /// A usage tracker configuration is invalid (unknown field, wrong type, out of range).
+    AnomalyConfig,
+    /// An event given to the usage tracker is malformed (missing or unknown field, empty
+    /// account, bad IP address, prompt too large).
+    AnomalyEvent,
+    /// A usage tracker snapshot cannot be read or is of another version.
+    AnomalySnapshot,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -99,6 +108,9 @@ impl AsRef<str> for Code {
             Code::InjectionConfig => "ERR_INJECTION_CONFIG",
             Code::InjectionPattern => "ERR_INJECTION_PATTERN",
             Code::InjectionModel => "ERR_INJECTION_MODEL",
+            Code::AnomalyConfig => "ERR_ANOMALY_CONFIG",
+            Code::AnomalyEvent => "ERR_ANOMALY_EVENT",
+            Code::AnomalySnapshot => "ERR_ANOMALY_SNAPSHOT",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -161,6 +173,35 @@ pub fn injection(err: InjectionError) -> Error<Code> {
 /// a negative limit).
 pub fn injection_config(message: String) -> Error<Code> {
     Error::new(Code::InjectionConfig, message)
+}
+
+fn anomaly_code(err: &AnomalyError) -> Code {
+    match err.kind() {
+        AnomalyErrorKind::InvalidConfig => Code::AnomalyConfig,
+        AnomalyErrorKind::InvalidEvent => Code::AnomalyEvent,
+        AnomalyErrorKind::InvalidSnapshot => Code::AnomalySnapshot,
+        _ => Code::Other,
+    }
+}
+
+/// Maps a usage tracker error to a JavaScript error with its code.
+pub fn anomaly(err: AnomalyError) -> Error<Code> {
+    Error::new(anomaly_code(&err), err.to_string())
+}
+
+/// A usage tracker error raised by the event at `index` of a batch.
+pub fn anomaly_at(err: AnomalyError, index: usize) -> Error<Code> {
+    Error::new(anomaly_code(&err), format!("event {index}: {err}"))
+}
+
+/// A tracker configuration the core cannot read.
+pub fn anomaly_config(message: String) -> Error<Code> {
+    Error::new(Code::AnomalyConfig, message)
+}
+
+/// An event the core cannot read.
+pub fn anomaly_event(message: String) -> Error<Code> {
+    Error::new(Code::AnomalyEvent, message)
 }
 
 /// Maps a rate-limiter error to a JavaScript error with its code.

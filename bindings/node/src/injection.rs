@@ -15,7 +15,7 @@ use shieldwall::injection::{
 use shieldwall::text::{OffsetIndex, Unit};
 
 use crate::error::{self, Result};
-use crate::options::{Checked, Names};
+use crate::options::{Checked, Names, integral_numbers};
 
 /// A rule added to the classifier: a regex over the normalised (lowercase) view, the family it
 /// reports, and the logit it adds when it fires.
@@ -319,7 +319,7 @@ impl InjectionClassifier {
     ) -> Result<Self> {
         let parsed = match config {
             serde_json::Value::String(text) => serde_json::from_str(&text),
-            value @ serde_json::Value::Object(_) => serde_json::from_value(value),
+            value @ serde_json::Value::Object(_) => serde_json::from_value(integral_numbers(value)),
             _ => {
                 return Err(error::injection_config(
                     "the injection config must be an object or JSON text".to_owned(),

@@ -3,6 +3,7 @@
 //! Each file mirrors a core module and only converts values, calls the core, and maps errors
 //! (`error.rs`). `index.d.ts` is generated from the `///` docs here and committed.
 
+mod anomaly;
 mod error;
 mod injection;
 mod keys;
@@ -11,6 +12,7 @@ mod options;
 mod redact;
 mod text;
 
+pub use anomaly::{Alert, Evidence, ObserveManyTask, TrackerStats, UsageEvent, UsageTracker};
 pub use injection::{
     ClassifyManyTask, ClassifyTask, InjectionClassifier, InjectionClassifierOptions, InjectionRule,
     Signal, Verdict,
