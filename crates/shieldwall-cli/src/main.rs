@@ -12,6 +12,7 @@ mod key;
 mod limit;
 mod normalize;
 mod redact;
+mod simulate;
 mod train;
 
 use std::io::{self, Write};
@@ -45,6 +46,8 @@ enum Command {
     Redact(redact::RedactArgs),
     /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
     LimitSim(limit::Args),
+    /// Write simulated API traffic (benign populations and attacks) as event JSON Lines.
+    SimulateTraffic(simulate::Args),
 }
 
 /// How a subcommand ended.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
         Command::LimitSim(args) => limit::run(args, &mut out),
+        Command::SimulateTraffic(args) => simulate::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));
     match result {
