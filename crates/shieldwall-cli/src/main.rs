@@ -7,11 +7,13 @@
 
 mod classify;
 mod demo;
+mod eval_anomaly;
 mod jsonl;
 mod key;
 mod limit;
 mod normalize;
 mod redact;
+mod replay;
 mod simulate;
 mod train;
 
@@ -46,6 +48,10 @@ enum Command {
     Redact(redact::RedactArgs),
     /// Replay JSON Lines requests against a rate-limit policy; print one decision per line.
     LimitSim(limit::Args),
+    /// Replay request events (JSON Lines) through the usage anomaly tracker; print the alerts.
+    Replay(replay::Args),
+    /// Evaluate the anomaly tracker on simulated traffic: detection and false-positive rates.
+    EvalAnomaly(eval_anomaly::Args),
     /// Write simulated API traffic (benign populations and attacks) as event JSON Lines.
     SimulateTraffic(simulate::Args),
 }
@@ -72,6 +78,8 @@ fn main() -> ExitCode {
         Command::Key(args) => key::run(args, &mut out),
         Command::Redact(args) => redact::run(args, &mut out),
         Command::LimitSim(args) => limit::run(args, &mut out),
+        Command::Replay(args) => replay::run(args, &mut out),
+        Command::EvalAnomaly(args) => eval_anomaly::run(args, &mut out),
         Command::SimulateTraffic(args) => simulate::run(args, &mut out),
     };
     let result = result.and_then(|outcome| out.flush().map(|()| outcome));

@@ -406,3 +406,141 @@ fn key_scan_matches_the_shared_scan_vectors() {
         assert_eq!(Value::from(got), v["matches"], "{name}");
     }
 }
+
+#[test]
+fn replay_prints_one_alert_line_per_alert() {
+    let input = testdata("anomaly/extraction_single.jsonl");
+    let out = shieldwall(&["replay"], input.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["kind"], "extraction");
+    assert_eq!(lines[0]["account"], "mallory");
+    assert!(lines[0]["ts"].is_i64());
+    assert!(lines[0]["score"].as_f64().unwrap() >= 0.5);
+    assert!(lines[0]["evidence"].as_array().unwrap().len() >= 3);
+    assert!(lines[0].get("accounts").is_none());
+
+    let input = testdata("anomaly/distributed.jsonl");
+    let out = shieldwall(&["replay"], input.as_bytes());
+    let first: Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["kind"], "distributed");
+    assert!(first["accounts"].as_array().unwrap().len() >= 5);
+}
+
+#[test]
+fn replay_reports_bad_lines_on_stderr_and_goes_on() {
+    let input = b"{\"ts\": \"2026-01-05T00:00:00Z\", \"account\": \"a\", \"prompt\": \"hi\"}\nnot json\n{\"ts\": 5, \"account\": \"\"}\n{\"ts\": \"yesterday\", \"account\": \"a\"}\n{\"ts\": 6, \"account\": \"a\", \"ip\": \"1.2.3\"}\n";
+    let out = shieldwall(&["replay"], input);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let errors: Vec<Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<i64> = errors.iter().map(|e| e["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 5]);
+    assert_eq!(errors[1]["error"], "event account must not be empty");
+    assert!(errors[2]["error"].as_str().unwrap().contains("yesterday"));
+    assert!(errors[3]["error"].as_str().unwrap().contains("1.2.3"));
+}
+
+#[test]
+fn replay_snapshots_carry_state_across_runs() {
+    let dir = std::env::temp_dir().join(format!("shieldwall-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("state.json");
+    let config = dir.join("tracker.toml");
+    std::fs::write(&config, "cooldown_ms = 0\n").unwrap();
+    let input = testdata("anomaly/extraction_single.jsonl");
+    let lines: Vec<&str> = input.lines().collect();
+    let (first, second) = lines.split_at(40);
+    let whole = shieldwall(
+        &["replay", "--config", config.to_str().unwrap()],
+        input.as_bytes(),
+    );
+    let s = snap.to_str().unwrap();
+    let a = shieldwall(
+        &[
+            "replay",
+            "--config",
+            config.to_str().unwrap(),
+            "--snapshot-out",
+            s,
+        ],
+        (first.join("\n") + "\n").as_bytes(),
+    );
+    assert!(a.status.success());
+    assert!(a.stdout.is_empty(), "40 requests are below min_requests");
+    let b = shieldwall(
+        &["replay", "--snapshot-in", s],
+        (second.join("\n") + "\n").as_bytes(),
+    );
+    assert!(b.status.success());
+    assert!(!b.stdout.is_empty());
+    assert_eq!(b.stdout, whole.stdout);
+    let bad = shieldwall(&["replay", "--config", "/nonexistent.toml"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn simulate_traffic_is_deterministic_and_labelled() {
+    let args = [
+        "simulate-traffic",
+        "--seed",
+        "5",
+        "--benign-accounts",
+        "20",
+        "--attack",
+        "extraction_single=1",
+        "--attack",
+        "cost=1",
+        "--days",
+        "1",
+    ];
+    let a = shieldwall(&args, b"");
+    let b = shieldwall(&args, b"");
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let mut other = args;
+    other[2] = "6";
+    assert_ne!(shieldwall(&other, b"").stdout, a.stdout);
+    let lines: Vec<Value> = String::from_utf8(a.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ts: Vec<i64> = lines.iter().map(|l| l["ts"].as_i64().unwrap()).collect();
+    assert!(ts.windows(2).all(|w| w[0] <= w[1]), "events in time order");
+    let attacks: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l["_truth"]["attack"].as_str())
+        .collect();
+    assert_eq!(
+        attacks.into_iter().collect::<Vec<_>>(),
+        ["cost", "extraction_single"]
+    );
+    // The simulator's output replays as is.
+    let replay = shieldwall(&["replay"], &a.stdout);
+    assert!(replay.status.success());
+    assert!(!replay.stdout.is_empty());
+    let bad = shieldwall(&["simulate-traffic", "--attack", "nope"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+}

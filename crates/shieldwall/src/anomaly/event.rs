@@ -152,6 +152,8 @@ pub(crate) fn ip_prefix(ip: &str) -> Result<u64, AnomalyError> {
 ///   holding digits, quoted spans, capitalised words inside a sentence, very long tokens), so
 ///   prompts that differ only in their slots share it;
 /// - a hash of the slot values, telling a swept slot from a repeated prompt;
+/// - a 128-bit Bloom filter of its words, counting the words one prompt has that another
+///   lacks (a template variant changes a few; a new question on a shared prefix, many);
 /// - a hash of the whole word sequence (exact duplicates) and the word count.
 ///
 /// All hashes are 32-bit so the JSON form is exact in JavaScript too.
@@ -172,6 +174,7 @@ pub struct Fingerprint {
     minhash: [u32; MINHASH_LEN],
     skeleton: u32,
     slots: u32,
+    bloom: [u32; 4],
     text: u32,
     words: u16,
 }
@@ -188,6 +191,7 @@ impl Fingerprint {
         let mut slots = 0x736c_6f74u64;
         let mut all = 0x7465_7874u64;
         let mut words = 0u32;
+        let mut bloom = [0u32; 4];
         let mut prev_word: Option<u64> = None;
         let mut last_was_slot = false;
         let mut sentence_start = true;
@@ -195,6 +199,7 @@ impl Fingerprint {
         let n = bytes.len();
         let mut add_word = |h: u64, slot: bool, sig: &mut [u32; MINHASH_LEN]| {
             words += 1;
+            bloom[((h >> 5) & 3) as usize] |= 1 << (h & 31);
             all = combine(all, h);
             if slot {
                 slots = combine(slots, h);
@@ -268,6 +273,7 @@ impl Fingerprint {
             minhash: sig,
             skeleton: fold32(skeleton),
             slots: fold32(slots),
+            bloom,
             text: fold32(all),
             words: u16::try_from(words).unwrap_or(u16::MAX),
         }
@@ -289,6 +295,16 @@ impl Fingerprint {
     pub fn text_hash(&self) -> u32 {
         self.text
     }
+    /// Approximately how many of this prompt's distinct words `other` lacks (Bloom bits set
+    /// here and not there).
+    pub fn novel_words(&self, other: &Self) -> u32 {
+        novel(&self.bloom, &other.bloom)
+    }
+
+    pub(crate) fn bloom(&self) -> &[u32; 4] {
+        &self.bloom
+    }
+
     /// The number of words (saturating at 65 535).
     pub fn words(&self) -> u16 {
         self.words
@@ -303,6 +319,13 @@ impl Fingerprint {
 pub(crate) fn similarity(a: &[u32; MINHASH_LEN], b: &[u32; MINHASH_LEN]) -> f64 {
     let same = a.iter().zip(b.iter()).filter(|(x, y)| x == y).count();
     same as f64 / MINHASH_LEN as f64
+}
+
+pub(crate) fn novel(a: &[u32; 4], b: &[u32; 4]) -> u32 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x & !y).count_ones())
+        .sum()
 }
 
 fn fold32(h: u64) -> u32 {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{Fingerprint, MINHASH_LEN, similarity};
+use super::event::{Fingerprint, MINHASH_LEN, novel, similarity};
 use super::sketch::{Bits64, Hll32};
 
 /// Recent prompt signatures kept per account (near-duplicate detection).
@@ -15,6 +15,11 @@ pub(crate) const SKELETONS: usize = 8;
 pub(crate) const ACCOUNT_PREFIXES: usize = 4;
 /// IP prefixes kept per key.
 pub(crate) const KEY_PREFIXES: usize = 8;
+
+/// A near-duplicate is at least this similar to a recent prompt ...
+pub(crate) const NEAR_MIN_SIMILARITY: f64 = 0.25;
+/// ... and has at most this many words the recent prompt lacks.
+pub(crate) const NEAR_MAX_NOVEL: u32 = 3;
 
 const HOUR_MS: f64 = 3_600_000.0;
 /// Time constant of the short request-rate counter.
@@ -46,6 +51,7 @@ pub(crate) fn decay(counter: f64, dt_ms: i64, tau_h: f64) -> f64 {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RingItem {
     pub(crate) sig: [u32; MINHASH_LEN],
+    pub(crate) bloom: [u32; 4],
     pub(crate) text: u32,
 }
 
@@ -62,7 +68,8 @@ pub(crate) struct Skeleton {
 pub(crate) struct TextObs {
     /// Same text as a recent prompt.
     pub(crate) duplicate: bool,
-    /// Similar (≥ 0.5 estimated Jaccard) but not equal to a recent prompt.
+    /// A variant of a recent prompt: similar (estimated Jaccard ≥ 0.25), at most
+    /// `NEAR_MAX_NOVEL` new words, not equal.
     pub(crate) near: bool,
     /// Same skeleton as an earlier prompt, with different slot values.
     pub(crate) reuse: bool,
@@ -238,16 +245,21 @@ impl AccountState {
     pub(crate) fn observe_text(&mut self, fp: &Fingerprint) -> TextObs {
         self.text_n += 1;
         let mut obs = TextObs::default();
-        let mut best = 0.0f64;
+        let mut variant = false;
         for item in &self.ring {
             if item.text == fp.text_hash() {
                 obs.duplicate = true;
+            } else if !variant
+                && similarity(&item.sig, fp.minhash()) >= NEAR_MIN_SIMILARITY
+                && novel(fp.bloom(), &item.bloom) <= NEAR_MAX_NOVEL
+            {
+                variant = true;
             }
-            best = best.max(similarity(&item.sig, fp.minhash()));
         }
-        obs.near = !obs.duplicate && best >= 0.5;
+        obs.near = !obs.duplicate && variant && fp.words() >= 4;
         let item = RingItem {
             sig: *fp.minhash(),
+            bloom: *fp.bloom(),
             text: fp.text_hash(),
         };
         if self.ring.len() < RING {
