@@ -2,10 +2,12 @@
 // JSON form), the expected alert kinds, snapshot / restore / merge, batches (sync and async)
 // and error codes.
 //
-// testdata/anomaly/ does not exist yet, so the scenarios are generated here, deterministically,
-// by the same small generators as bindings/python/tests/test_anomaly.py: a human-paced benign
-// account, a single-account extraction sweep, cost abuse at the maximum output length, a
-// scripted bot, a campaign spread over eight accounts, and an API key used from new networks.
+// The shared scenario streams of testdata/anomaly/ (listed in expected.jsonl with the exact set
+// of alert kinds each raises) are replayed first. More scenarios are generated here,
+// deterministically, by the same small generators as bindings/python/tests/test_anomaly.py: a
+// human-paced benign account, a single-account extraction sweep, cost abuse at the maximum
+// output length, a scripted bot, a campaign spread over eight accounts, and an API key used
+// from new networks.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -119,9 +121,9 @@ function stolenKey(history, burst) {
   return events
 }
 
-// name: [events, alert kinds that must be raised; none means no alert at all]
+// name: [events, alert kinds that must be raised]. A benign stream that raises nothing is the
+// shared benign_human scenario; benign() here is filler for the other tests.
 const scenarios = {
-  benign: [benign('human-1', 300), []],
   extraction_sweep: [sweep('acct-7', 300), ['extraction']],
   cost_abuse: [cost('whale', 200), ['cost']],
   automation: [bot('bot-1', 300), ['automation']],
@@ -132,12 +134,37 @@ const scenarios = {
 const replay = (events, tracker = new UsageTracker()) => events.flatMap((e) => tracker.observe(e))
 const byTime = (a, b) => a.ts - b.ts
 
+const load = (name) =>
+  readFileSync(new URL(`../../../testdata/anomaly/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('//'))
+    .map((line) => JSON.parse(line))
+const shared = load('expected.jsonl')
+
+test('the shared scenarios are complete', () => {
+  assert.ok(shared.length >= 7, 'expected.jsonl lost lines')
+  const kinds = new Set(shared.flatMap((row) => row.kinds))
+  for (const k of ['extraction', 'automation', 'volume', 'cost', 'distributed', 'key_compromise']) assert.ok(kinds.has(k), k)
+})
+
+describe('testdata/anomaly scenarios', () => {
+  for (const row of shared) {
+    test(row.name, async () => {
+      const events = load(row.file)
+      const alerts = await new UsageTracker().observeManyAsync(events)
+      // Exactly the expected kinds, as the Rust tests check.
+      assert.deepEqual([...new Set(alerts.map((a) => a.kind))].sort(), [...row.kinds].sort(), JSON.stringify(alerts.slice(0, 5)))
+      // One event at a time gives the same alerts.
+      assert.deepEqual(replay(events), alerts)
+    })
+  }
+})
+
 describe('scenarios', () => {
   for (const [name, [events, expected]] of Object.entries(scenarios)) {
     test(name, () => {
       const alerts = replay(events)
       const kinds = new Set(alerts.map((a) => a.kind))
-      if (expected.length === 0) assert.deepEqual(alerts, [])
       for (const k of expected) assert.ok(kinds.has(k), `${k} not in ${JSON.stringify(alerts)}`)
       const accounts = new Set(events.map((e) => e.account))
       const times = new Set(events.map((e) => e.ts))
@@ -179,7 +206,7 @@ test('a fingerprint instead of the prompt', () => {
   const withPrints = events.map(({ prompt, ...rest }) => ({ ...rest, fingerprint: UsageTracker.fingerprint(prompt) }))
   assert.deepEqual(replay(withPrints), replay(events))
   const fp = UsageTracker.fingerprint('What is the capital of France?')
-  assert.deepEqual(Object.keys(fp).sort(), ['minhash', 'skeleton', 'slots', 'text', 'words'])
+  for (const k of ['minhash', 'skeleton', 'words']) assert.ok(k in fp, k)
   assert.equal(fp.words, 6)
   assert.equal(UsageTracker.fingerprint('what is the capital of Peru?').skeleton, fp.skeleton)
   // The same fingerprint as Python computes (the JSON form is exact in both).
@@ -187,7 +214,7 @@ test('a fingerprint instead of the prompt', () => {
 })
 
 test('snapshot round trip', () => {
-  const events = [...scenarios.extraction_sweep[0], ...scenarios.benign[0], ...scenarios.stolen_key[0]].sort(byTime)
+  const events = [...scenarios.extraction_sweep[0], ...benign('human-1', 300), ...scenarios.stolen_key[0]].sort(byTime)
   const half = Math.floor(events.length / 2)
   const original = new UsageTracker({ cooldown_ms: HOUR })
   original.observeMany(events.slice(0, half))
@@ -207,7 +234,7 @@ test('snapshot round trip', () => {
 test('merge', () => {
   const a = new UsageTracker()
   const b = new UsageTracker()
-  a.observeMany(scenarios.benign[0])
+  a.observeMany(benign('human-1', 300))
   b.observeMany(scenarios.extraction_sweep[0])
   const merged = UsageTracker.restore(a.snapshot())
   merged.merge(b.snapshot())
@@ -224,7 +251,7 @@ test('stats and config', () => {
   assert.equal(config.cooldown_ms, 60_000)
   assert.equal(new UsageTracker(JSON.stringify({ max_accounts: 7 })).config().max_accounts, 7)
   assert.deepEqual(new UsageTracker(null).config(), new UsageTracker().config())
-  tracker.observeMany(scenarios.benign[0])
+  tracker.observeMany(benign('human-1', 300))
   const stats = tracker.stats()
   assert.deepEqual(Object.keys(stats).sort(), [
     'accounts',

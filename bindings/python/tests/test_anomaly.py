@@ -1,16 +1,19 @@
 """The usage tracker from Python: scenarios replayed as event dicts (the `shieldwall replay`
 JSON form), the expected alert kinds, snapshot / restore / merge, batches, threads and errors.
 
-`testdata/anomaly/` does not exist yet, so the scenarios are generated here, deterministically,
-by the same small generators as `bindings/node/__test__/anomaly.test.mjs`: a human-paced benign
-account, a single-account extraction sweep, cost abuse at the maximum output length, a
-scripted bot, a campaign spread over eight accounts, and an API key used from new networks.
+The shared scenario streams of `testdata/anomaly/` (listed in `expected.jsonl` with the exact
+set of alert kinds each raises) are replayed first. More scenarios are generated here,
+deterministically, by the same small generators as `bindings/node/__test__/anomaly.test.mjs`:
+a human-paced benign account, a single-account extraction sweep, cost abuse at the maximum
+output length, a scripted bot, a campaign spread over eight accounts, and an API key used from
+new networks.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,39 @@ WORDS = (
 VERBS = ["explain", "summarise", "compare", "describe", "critique", "outline", "rephrase"]
 
 Event = dict[str, Any]
+
+VECTORS = Path(__file__).resolve().parents[3] / "testdata" / "anomaly"
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """The rows of one file; blank lines and `//` lines are skipped."""
+    lines = (VECTORS / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and not line.lstrip().startswith("//")]
+
+
+SHARED = load("expected.jsonl")
+
+
+def test_shared_scenarios_are_complete() -> None:
+    assert len(SHARED) >= 7, "expected.jsonl lost lines"
+    assert {k for row in SHARED for k in row["kinds"]} >= {
+        "extraction",
+        "automation",
+        "volume",
+        "cost",
+        "distributed",
+        "key_compromise",
+    }
+
+
+@pytest.mark.parametrize("row", SHARED, ids=[row["name"] for row in SHARED])
+def test_shared_scenario(row: dict[str, Any]) -> None:
+    events = load(row["file"])
+    alerts = UsageTracker().observe_many(events)
+    # Exactly the expected kinds, as the Rust tests check.
+    assert {a.kind for a in alerts} == set(row["kinds"]), [a.to_dict() for a in alerts][:5]
+    # One event at a time gives the same alerts.
+    assert replay(events) == alerts
 
 
 def benign(account: str, n: int) -> list[Event]:
@@ -141,8 +177,8 @@ def stolen_key(history: int, burst: int) -> list[Event]:
 
 
 SCENARIOS: dict[str, tuple[list[Event], set[str]]] = {
-    # name: (events, alert kinds that must be raised; an empty set means none at all)
-    "benign": (benign("human-1", 300), set()),
+    # name: (events, alert kinds that must be raised). A benign stream that raises nothing is
+    # the shared `benign_human` scenario; `benign()` here is filler for the other tests.
     "extraction_sweep": (sweep("acct-7", 300), {"extraction"}),
     "cost_abuse": (cost("whale", 200), {"cost"}),
     "automation": (bot("bot-1", 300), {"automation"}),
@@ -161,8 +197,6 @@ def test_scenario(name: str) -> None:
     events, expected = SCENARIOS[name]
     alerts = replay(events)
     kinds = {a.kind for a in alerts}
-    if not expected:
-        assert alerts == [], alerts
     assert expected <= kinds, (kinds, alerts)
     accounts = {e["account"] for e in events}
     times = {e["ts"] for e in events}
@@ -211,14 +245,14 @@ def test_fingerprint_instead_of_prompt() -> None:
         with_prints.append(e)
     assert replay(with_prints) == replay(events)
     fp = UsageTracker.fingerprint("What is the capital of France?")
-    assert set(fp) == {"minhash", "skeleton", "slots", "text", "words"}
+    assert {"minhash", "skeleton", "words"} <= set(fp)
     assert fp["words"] == 6
     assert UsageTracker.fingerprint("what is the capital of Peru?")["skeleton"] == fp["skeleton"]
 
 
 def test_snapshot_round_trip() -> None:
     events = sorted(
-        SCENARIOS["extraction_sweep"][0] + SCENARIOS["benign"][0] + SCENARIOS["stolen_key"][0],
+        SCENARIOS["extraction_sweep"][0] + benign("human-1", 300) + SCENARIOS["stolen_key"][0],
         key=lambda e: e["ts"],
     )
     half = len(events) // 2
@@ -242,7 +276,7 @@ def test_snapshot_round_trip() -> None:
 
 def test_merge() -> None:
     a, b = UsageTracker(), UsageTracker()
-    a.observe_many(SCENARIOS["benign"][0])
+    a.observe_many(benign("human-1", 300))
     b.observe_many(SCENARIOS["extraction_sweep"][0])
     sa, sb = a.stats(), b.stats()
     merged = UsageTracker.restore(a.snapshot())
@@ -267,7 +301,7 @@ def test_stats_and_config() -> None:
     assert config["max_accounts"] == 1000 and config["cooldown_ms"] == 60_000
     assert UsageTracker(json.dumps({"max_accounts": 7})).config()["max_accounts"] == 7
     assert UsageTracker(None).config() == UsageTracker().config()
-    tracker.observe_many(SCENARIOS["benign"][0])
+    tracker.observe_many(benign("human-1", 300))
     stats = tracker.stats()
     assert set(stats) == {
         "events",
