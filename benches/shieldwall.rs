@@ -3,6 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod anomaly;
 mod injection;
 mod keys;
 mod limit;
@@ -15,6 +16,7 @@ fn all(c: &mut Criterion) {
     text::bench_all(c);
     redact::bench_all(c);
     limit::bench_all(c);
+    anomaly::bench_all(c);
 }
 
 criterion_group!(benches, all);

@@ -38,6 +38,8 @@ struct AccountTally {
     /// Attack events seen when first flagged (after the attack began).
     first_alert: Option<u64>,
     kinds: Vec<AlertKind>,
+    /// Attack events seen at the first alert of the attack's own kind.
+    first_own: Option<u64>,
     flagged_before_attack: bool,
 }
 
@@ -46,6 +48,9 @@ struct AccountTally {
 pub struct Report {
     /// Per attack type: (accounts, flagged, median requests before the first alert).
     pub attacks: BTreeMap<&'static str, (usize, usize, Option<u64>)>,
+    /// Per attack type: accounts flagged by the attack's own alert kind, and the median
+    /// requests before that alert.
+    pub own: BTreeMap<&'static str, (usize, Option<u64>)>,
     /// Per attack type: attacking accounts flagged by each alert kind.
     pub attack_kinds: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
     /// Benign accounts and how many were flagged.
@@ -90,9 +95,12 @@ pub fn evaluate(plan: &Plan, mut tracker: UsageTracker) -> Report {
                 if !t.kinds.contains(&a.kind) {
                     t.kinds.push(a.kind);
                 }
-                if t.attack.is_some() {
+                if let Some(attack) = t.attack {
                     if t.first_alert.is_none() {
                         t.first_alert = Some(t.attack_events);
+                    }
+                    if t.first_own.is_none() && own_kind(attack) == a.kind {
+                        t.first_own = Some(t.attack_events);
                     }
                 } else if t.population == Some("key_victim") {
                     t.flagged_before_attack = true;
@@ -101,6 +109,7 @@ pub fn evaluate(plan: &Plan, mut tracker: UsageTracker) -> Report {
         }
     }
     let mut waits: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
+    let mut own_waits: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
     for t in tallies.values() {
         match t.attack {
             Some(kind) => {
@@ -109,6 +118,11 @@ pub fn evaluate(plan: &Plan, mut tracker: UsageTracker) -> Report {
                 if let Some(n) = t.first_alert {
                     entry.1 += 1;
                     waits.entry(kind).or_default().push(n);
+                }
+                let own = report.own.entry(kind).or_insert((0, None));
+                if let Some(n) = t.first_own {
+                    own.0 += 1;
+                    own_waits.entry(kind).or_default().push(n);
                 }
                 let kinds = report.attack_kinds.entry(kind).or_default();
                 for k in &t.kinds {
@@ -140,8 +154,25 @@ pub fn evaluate(plan: &Plan, mut tracker: UsageTracker) -> Report {
             e.2 = w.get(w.len() / 2).copied();
         }
     }
+    for (kind, mut w) in own_waits {
+        w.sort_unstable();
+        if let Some(e) = report.own.get_mut(kind) {
+            e.1 = w.get(w.len() / 2).copied();
+        }
+    }
     report.bytes_per_account = tracker.stats().bytes_per_account;
     report
+}
+
+/// The alert kind aimed at an attack type (the others may flag it too).
+fn own_kind(attack: &str) -> AlertKind {
+    match attack {
+        "extraction_distributed" => AlertKind::Distributed,
+        "cost" => AlertKind::Cost,
+        "automation" => AlertKind::Automation,
+        "key_compromise" => AlertKind::KeyCompromise,
+        _ => AlertKind::Extraction,
+    }
 }
 
 fn pct(n: usize, d: usize) -> f64 {
@@ -181,8 +212,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> io::Result<Outcome> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<24} {:>8} {:>9} {:>22}  alert kinds (accounts)",
-        "attack", "accounts", "flagged", "median requests to 1st"
+        "{:<24} {:>8} {:>8} {:>8} {:>18} {:>10}  alert kinds (accounts)",
+        "attack", "accounts", "flagged", "median", "own-kind flagged", "median"
     )?;
     for (kind, (n, flagged, median)) in &r.attacks {
         let m = median.map_or("-".to_owned(), |m| m.to_string());
@@ -193,13 +224,22 @@ pub fn run(args: Args, out: &mut dyn Write) -> io::Result<Outcome> {
             .flatten()
             .map(|(k, c)| format!("{k} {c}"))
             .collect();
+        let (own_n, own_m) = r.own.get(kind).copied().unwrap_or((0, None));
+        let own_m = own_m.map_or("-".to_owned(), |m| m.to_string());
         writeln!(
             out,
-            "{kind:<24} {n:>8} {:>8.1}% {m:>22}  {}",
+            "{kind:<24} {n:>8} {:>7.1}% {m:>8} {:>12.1}% {:<4} {own_m:>10}  {}",
             pct(*flagged, *n),
+            pct(own_n, *n),
+            own_kind(kind).name().chars().take(4).collect::<String>(),
             kinds.join(", ")
         )?;
     }
+    writeln!(
+        out,
+        "(median: requests an attacking account sent, from its first attack request, up to its \
+         first alert of any kind / of its attack's own kind)"
+    )?;
     writeln!(out)?;
     writeln!(
         out,

@@ -74,6 +74,9 @@ fn demo_unmasks_the_hidden_instruction() {
         .unwrap_or_default();
     assert!(benign.contains(" ok "), "{benign}");
     assert!(text.contains("fails the checksum offline: true"), "{text}");
+    assert!(text.contains("benign accounts flagged: 0"), "{text}");
+    assert!(text.contains("\nextraction  u"), "{text}");
+    assert!(text.contains("\ndistributed u"), "{text}");
     assert!(
         text.contains("leak scan of a log line finds 1 key(s)"),
         "{text}"

@@ -182,7 +182,7 @@ fn snapshot_round_trip_gives_identical_future_alerts() {
 fn merged_replicas_see_a_campaign_neither_saw_alone() {
     let ev = events("distributed.jsonl");
     let is_left = |e: &Event| e.account.as_str() < "sock4";
-    let last_left = ev.iter().rposition(|e| is_left(e)).unwrap();
+    let last_left = ev.iter().rposition(is_left).unwrap();
     let (left, right): (Vec<Event>, Vec<Event>) = ev
         .iter()
         .enumerate()
@@ -299,4 +299,49 @@ fn precomputed_fingerprints_give_the_same_alerts_as_text() {
         replay(&mut UsageTracker::new(), &ev),
         replay(&mut UsageTracker::new(), &fps)
     );
+}
+
+mod untrusted {
+    use proptest::prelude::*;
+    use shieldwall::anomaly::{Event, Fingerprint, UsageTracker};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text fingerprints without panic; only the first 4 KiB count.
+        #[test]
+        fn any_text_fingerprints(text in any::<String>(), tail in any::<String>()) {
+            let fp = Fingerprint::of_text(&text);
+            prop_assert!((0.0..=1.0).contains(&fp.similarity(&Fingerprint::of_text(&tail))));
+            if text.len() >= 4096 {
+                prop_assert_eq!(fp, Fingerprint::of_text(&format!("{text}{tail}")));
+            }
+        }
+
+        /// Any event is either observed or refused with an error: never a panic.
+        #[test]
+        fn any_event_is_observed_or_refused(
+            ts in any::<i64>(),
+            account in any::<String>(),
+            ip in proptest::option::of(any::<String>()),
+            prompt in proptest::option::of(any::<String>()),
+            tokens in any::<(u32, u32)>(),
+            max_tokens in proptest::option::of(any::<u32>()),
+        ) {
+            let mut t = UsageTracker::new();
+            let mut e = Event::new(ts, account).with_tokens(tokens.0, tokens.1);
+            e.ip = ip;
+            e.prompt = prompt;
+            e.max_tokens = max_tokens;
+            // Extreme timestamps, back and forth: differences must not overflow.
+            for step in [0, i64::MAX, i64::MIN, 1000, -1000] {
+                e.ts_ms = ts.wrapping_add(step);
+                let _ = t.observe(&e);
+            }
+            let mut other = UsageTracker::new();
+            e.ts_ms = i64::MIN;
+            let _ = other.observe(&e);
+            prop_assert!(t.merge(&other.snapshot()).is_ok());
+        }
+    }
 }

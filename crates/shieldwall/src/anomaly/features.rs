@@ -194,7 +194,7 @@ impl AccountState {
     }
     /// Requests per hour over the last day or so (over the account's age when younger).
     pub(crate) fn rate_long(&self) -> f64 {
-        let age_h = ((self.last_ts - self.first_ts) as f64 / HOUR_MS).max(SHORT_TAU_H);
+        let age_h = (self.last_ts.saturating_sub(self.first_ts) as f64 / HOUR_MS).max(SHORT_TAU_H);
         self.long / age_h.min(LONG_TAU_H)
     }
     /// Completion tokens per hour, recent.
@@ -359,7 +359,10 @@ impl AccountState {
         let later = other.last_ts > self.last_ts;
         // Bring both counters to the later time before adding.
         let now = self.last_ts.max(other.last_ts);
-        let (sa, sb) = (now - self.last_ts, now - other.last_ts);
+        let (sa, sb) = (
+            now.saturating_sub(self.last_ts),
+            now.saturating_sub(other.last_ts),
+        );
         self.short = decay(self.short, sa, SHORT_TAU_H) + decay(other.short, sb, SHORT_TAU_H);
         self.long = decay(self.long, sa, LONG_TAU_H) + decay(other.long, sb, LONG_TAU_H);
         self.completion =
@@ -496,8 +499,8 @@ impl KeyState {
                 }
             };
             // New: first seen recently, after the key already had a history of its own.
-            let new =
-                ts - first_seen <= new_window_ms && first_seen - self.first_ts > new_window_ms;
+            let new = ts.saturating_sub(first_seen) <= new_window_ms
+                && first_seen.saturating_sub(self.first_ts) > new_window_ms;
             self.new_prefix_rate = ewma(
                 self.new_prefix_rate,
                 f64::from(u8::from(new)),
@@ -517,13 +520,16 @@ impl KeyState {
     }
     /// Baseline requests per hour (over the key's age when younger than a week).
     pub(crate) fn rate_long(&self) -> f64 {
-        let age_h = ((self.last_ts - self.first_ts) as f64 / HOUR_MS).max(1.0);
+        let age_h = (self.last_ts.saturating_sub(self.first_ts) as f64 / HOUR_MS).max(1.0);
         self.long / age_h.min(KEY_LONG_TAU_H)
     }
 
     pub(crate) fn merge(&mut self, other: &Self) {
         let now = self.last_ts.max(other.last_ts);
-        let (sa, sb) = (now - self.last_ts, now - other.last_ts);
+        let (sa, sb) = (
+            now.saturating_sub(self.last_ts),
+            now.saturating_sub(other.last_ts),
+        );
         self.short = decay(self.short, sa, SHORT_TAU_H) + decay(other.short, sb, SHORT_TAU_H);
         self.long = decay(self.long, sa, KEY_LONG_TAU_H) + decay(other.long, sb, KEY_LONG_TAU_H);
         for p in &other.prefixes {
