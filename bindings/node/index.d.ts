@@ -45,6 +45,46 @@ export declare class Decision {
 }
 
 /**
+ * Detects prompt injection and jailbreaks: a calibrated score, the flag at a threshold, and
+ * the signals behind it. Reusable; cheap to share with async tasks.
+ */
+export declare class InjectionClassifier {
+  /**
+   * A classifier with the embedded model, tuned by `options`. Throws `ERR_INVALID_CONFIG`
+   * for an unknown option name, `ERR_INJECTION_CONFIG` for a bad value (threshold outside
+   * [0, 1], unknown preset, channel or rule family, a limit out of range) and
+   * `ERR_INJECTION_PATTERN` for an allow regex or rule that does not compile.
+   */
+  constructor(options?: InjectionClassifierOptions | undefined | null)
+  /**
+   * A classifier from the core's serde `InjectionConfig`, as an object or JSON text with
+   * the config file's snake_case fields (`preset`, `threshold`, `allow_phrases`,
+   * `allow_regexes`, `rules` as `{ family, pattern, boost }`, `channel`, `max_input_bytes`,
+   * `max_decode_depth`). Throws `ERR_INJECTION_CONFIG` for an unknown field (named in the
+   * message), a wrong type or a bad value, `ERR_INJECTION_PATTERN` for a regex that does
+   * not compile.
+   */
+  static fromConfig(config: Record<string, unknown> | string): InjectionClassifier
+  /** The configuration in force, in the core's JSON form (what `fromConfig` takes). */
+  config(): Record<string, unknown>
+  /** The threshold in force. */
+  get threshold(): number
+  /** The channel `classify` uses when none is given. */
+  get channel(): 'user' | 'document' | 'system'
+  /**
+   * Classifies `text` for `channel` (default: the classifier's). Throws
+   * `ERR_INPUT_TOO_LARGE` past `maxInputBytes`.
+   */
+  classify(text: string, channel?: 'user' | 'document' | 'system' | undefined | null): Verdict
+  /** Classifies each text, in order. */
+  classifyMany(texts: Array<string>, channel?: 'user' | 'document' | 'system' | undefined | null): Array<Verdict>
+  /** `classify` on the libuv thread pool, for big inputs. */
+  classifyAsync(text: string, channel?: 'user' | 'document' | 'system' | undefined | null): Promise<Verdict>
+  /** `classifyMany` on the libuv thread pool. */
+  classifyManyAsync(texts: Array<string>, channel?: 'user' | 'document' | 'system' | undefined | null): Promise<Array<Verdict>>
+}
+
+/**
  * A freshly issued key: the key to hand to its owner once, and the stored record. Logging
  * the object shows no key material (the key is a getter).
  */
@@ -248,6 +288,59 @@ export declare class StreamRedactor {
 }
 
 /**
+ * Watches the request stream of an AI API for model extraction, automation, volume and cost
+ * abuse, campaigns spread over accounts, and stolen keys. Feed it one event per request, in
+ * time order; it returns the alerts each raised. Bounded memory.
+ */
+export declare class UsageTracker {
+  /**
+   * A tracker tuned by `config`: a `TrackerConfig` object or JSON text with the config
+   * file's snake_case fields (`max_accounts`, `max_keys`, `max_index_entries`,
+   * `index_ttl_ms`, `cooldown_ms`, `max_prompt_bytes`, `min_requests` and the rules'
+   * thresholds). Throws `ERR_ANOMALY_CONFIG` for an unknown field (named in the message), a
+   * wrong type or a value out of range.
+   */
+  constructor(config?: Record<string, unknown> | string | undefined | null)
+  /**
+   * Observes one request and returns the alerts it raised (often none). `event` has the
+   * `shieldwall replay` fields: `ts` (integer Unix milliseconds), `account`, and optional
+   * `prompt` (or `fingerprint`), `key`, `ip`, `prompt_tokens`, `completion_tokens`,
+   * `max_tokens`, `model`, `logprobs`. Throws `ERR_ANOMALY_EVENT` for a bad event (the
+   * state is then unchanged).
+   */
+  observe(event: UsageEvent): Array<Alert>
+  /**
+   * Observes each event in order and returns every alert raised, in order. Every event is
+   * checked before any is observed; an event the tracker rejects throws (the message
+   * starts with `event <position>:`) after the events before it were observed.
+   */
+  observeMany(events: Array<UsageEvent>): Array<Alert>
+  /** `observeMany` on the libuv thread pool. */
+  observeManyAsync(events: Array<UsageEvent>): Promise<Array<Alert>>
+  /** The whole state as JSON text, for `UsageTracker.restore` or `merge`. */
+  snapshot(): string
+  /**
+   * A tracker holding the state of a snapshot. Throws `ERR_ANOMALY_SNAPSHOT` when it cannot
+   * be read or is of another version.
+   */
+  static restore(data: string): UsageTracker
+  /**
+   * Folds another replica's state (a snapshot's JSON text) into this one: counters add up,
+   * sketches take their union; keeps this tracker's configuration.
+   */
+  merge(data: string): void
+  /** Sizes of the state. */
+  stats(): TrackerStats
+  /** The configuration in force, in the core's JSON form (what the constructor takes). */
+  config(): Record<string, unknown>
+  /**
+   * The fingerprint of a prompt (the core's JSON form): pass it as an event's
+   * `fingerprint` instead of the prompt, so the text need not be kept.
+   */
+  static fingerprint(text: string): Record<string, unknown>
+}
+
+/**
  * Maps placeholders (`[EMAIL_1]`) to the values they replaced, so `restore` can put them back
  * into a model's answer. Holds at most `maxEntries` values (default 10 000; the oldest is
  * forgotten). It never shows a value unless asked through `get` or `restore`.
@@ -269,6 +362,22 @@ export declare class Vault {
   clear(): void
   /** Number of values held. */
   get size(): number
+}
+
+/** A finding of the tracker, in the form of a `shieldwall replay` output line. */
+export interface Alert {
+  /** The time of the event that raised it (Unix milliseconds). */
+  ts: number
+  /** The account whose event raised it. */
+  account: string
+  /** For a campaign (`'distributed'`): every account in it, sorted; otherwise empty. */
+  accounts: Array<string>
+  /** What the alert is about. */
+  kind: 'extraction' | 'automation' | 'volume' | 'cost' | 'distributed' | 'key_compromise'
+  /** How strong, in [0, 1]: 0.5 is just over the thresholds. */
+  score: number
+  /** The features that crossed their thresholds. */
+  evidence: Array<Evidence>
 }
 
 /** The decision for one request. */
@@ -303,6 +412,18 @@ export interface CheckOptions {
   requests?: number
   /** Other scope values, e.g. `{ account: 'acme', ip: '203.0.113.0/24' }`. */
   scopes?: Record<string, string>
+}
+
+/** One feature behind an alert: its value and the threshold it crossed. */
+export interface Evidence {
+  /** The feature's name, e.g. `template_rate`. */
+  feature: string
+  /** Its value when the alert fired. */
+  value: number
+  /** The threshold it was compared with. */
+  threshold: number
+  /** A free-text detail (a key id, shared prefixes). */
+  detail?: string
 }
 
 /**
@@ -346,6 +467,43 @@ export interface HiddenReport {
   mixedScriptWords: number
   /** The ASCII text spelled by tag characters, empty if none. */
   tagPayload: string
+}
+
+/** Settings of an `InjectionClassifier`; every one is optional. */
+export interface InjectionClassifierOptions {
+  /** A calibrated threshold preset (default `'balanced'`). */
+  preset?: 'strict' | 'balanced' | 'permissive'
+  /** An explicit threshold in [0, 1]; overrides the preset. */
+  threshold?: number
+  /** Phrases that never count (matched in the normalised view). */
+  allow?: Array<string>
+  /** Regexes (over the normalised, lowercase view) that never count. */
+  allowRegex?: Array<string>
+  /** Extra rules. */
+  rules?: Array<InjectionRule>
+  /** The channel `classify` uses when none is given (default `'user'`). */
+  channel?: 'user' | 'document' | 'system'
+  /** Largest input accepted, in UTF-8 bytes (default 16 MiB). */
+  maxInputBytes?: number
+  /** How many layers of encoding are peeled (0 to 3, default 2; 0 switches decoders off). */
+  maxDecodeDepth?: number
+}
+
+/**
+ * A rule added to the classifier: a regex over the normalised (lowercase) view, the family it
+ * reports, and the logit it adds when it fires.
+ */
+export interface InjectionRule {
+  /**
+   * The family reported in signals: `'instruction_override'`, `'role_hijack'`,
+   * `'fake_delimiter'`, `'prompt_leak'`, `'jailbreak_persona'`, `'refusal_suppression'`,
+   * `'payload_splitting'`, `'tool_hijack'` or `'custom'`.
+   */
+  family: string
+  /** A regex (case-insensitive) matched against the normalised view. */
+  pattern: string
+  /** Logit added to the score when the rule fires (default 4: flags on its own). */
+  boost?: number
 }
 
 /** What to issue. */
@@ -502,3 +660,92 @@ export declare function scanKeys(text: string, prefix: string): Array<KeyMatch>
 
 /** `scanKeys` on the libuv thread pool, for big texts (logs, transcripts). */
 export declare function scanKeysAsync(text: string, prefix: string): Promise<Array<KeyMatch>>
+
+/** One piece of evidence behind a verdict. */
+export interface Signal {
+  /** `'rule'`, `'hidden'`, `'decoded'` or `'window'`. */
+  kind: 'rule' | 'hidden' | 'decoded' | 'window'
+  /** Rule name, hidden-character class, encoding name, or `'window'`. */
+  name: string
+  /** The rule family, for rule signals. */
+  family?: string
+  /**
+   * Start offset in the original text (UTF-16 code units, as `String.prototype.slice`
+   * takes); for a rule found in a decoded payload, the encoded stretch.
+   */
+  start: number
+  /** End offset (exclusive) in the original text (UTF-16 code units). */
+  end: number
+  /** The encoding peeled to find this signal. */
+  encoding?: string
+  /** The decoded text (first 200 bytes), for decoded signals. */
+  decoded?: string
+  /** The calibrated score of this part, for window and decoded signals. */
+  score?: number
+  /** How many characters, for hidden signals. */
+  count?: number
+  /** A one-line explanation: the family or class, and what was found. */
+  detail: string
+}
+
+/** Sizes of a tracker's state. */
+export interface TrackerStats {
+  /** Events observed. */
+  events: number
+  /** Accounts tracked. */
+  accounts: number
+  /** API keys tracked. */
+  keys: number
+  /** Entries of the global fingerprint index. */
+  indexEntries: number
+  /** Approximate bytes of all state. */
+  approxBytes: number
+  /** Approximate bytes per tracked account. */
+  bytesPerAccount: number
+  /** Accounts evicted to stay under the cap. */
+  evictedAccounts: number
+}
+
+/**
+ * One request, as `shieldwall replay` reads it (the fields keep the JSON Lines spelling).
+ * Only the type of `observe`'s argument: the object itself is read by the core's serde
+ * definition, so an unknown field is an error naming it.
+ */
+export interface UsageEvent {
+  /** When the request arrived, in Unix milliseconds. */
+  ts: number
+  /** The account (tenant, user) that sent it; not empty. */
+  account: string
+  /** The prompt text (only its first 4 KiB are hashed). */
+  prompt?: string
+  /** A precomputed fingerprint (`UsageTracker.fingerprint(text)`), instead of `prompt`. */
+  fingerprint?: Record<string, unknown>
+  /** The API key id it used (an id, not the secret). */
+  key?: string
+  /** The client IP address (only its /24 or /48 prefix is kept). */
+  ip?: string
+  /** Prompt (input) tokens. */
+  prompt_tokens?: number
+  /** Completion (output) tokens. */
+  completion_tokens?: number
+  /** The `max_tokens` the request asked for. */
+  max_tokens?: number
+  /** The model name. */
+  model?: string
+  /** Whether log-probabilities or a logit bias were requested. */
+  logprobs?: boolean
+}
+
+/** The classifier's verdict on one text. */
+export interface Verdict {
+  /** Calibrated probability that the text is an injection, in [0, 1]. */
+  score: number
+  /** Whether `score` reaches `threshold`. */
+  injection: boolean
+  /** The threshold applied. */
+  threshold: number
+  /** The channel the text was scored for. */
+  channel: 'user' | 'document' | 'system'
+  /** The evidence: rules that fired, hidden characters, decoded payloads, the best window. */
+  signals: Array<Signal>
+}

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Decision = nativeBinding.Decision
+module.exports.InjectionClassifier = nativeBinding.InjectionClassifier
 module.exports.IssuedKey = nativeBinding.IssuedKey
 module.exports.Keyring = nativeBinding.Keyring
 module.exports.NormalizedText = nativeBinding.NormalizedText
@@ -844,6 +845,7 @@ module.exports.RateLimiter = nativeBinding.RateLimiter
 module.exports.Redactor = nativeBinding.Redactor
 module.exports.Reservation = nativeBinding.Reservation
 module.exports.StreamRedactor = nativeBinding.StreamRedactor
+module.exports.UsageTracker = nativeBinding.UsageTracker
 module.exports.Vault = nativeBinding.Vault
 module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize

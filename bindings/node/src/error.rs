@@ -6,11 +6,16 @@
 //! `ERR_KEY_NOT_FOUND`, `ERR_KEY_EXISTS`, `ERR_KEY_STATE`, `ERR_KEY_RANDOM`, `ERR_KEY_STORE`
 //! for API keys; `ERR_LIMIT_CONFIG`, `ERR_LIMIT_MISSING_SCOPE`, `ERR_LIMIT_UNKNOWN_LIMIT`,
 //! `ERR_LIMIT_STORE_FULL`, `ERR_LIMIT_UNAVAILABLE`, `ERR_LIMIT_SETTLED` for the rate limiter;
-//! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor. napi-rs
+//! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor;
+//! `ERR_INJECTION_CONFIG`, `ERR_INJECTION_PATTERN`, `ERR_INJECTION_MODEL` (and
+//! `ERR_INPUT_TOO_LARGE`) for the injection classifier; `ERR_ANOMALY_CONFIG`,
+//! `ERR_ANOMALY_EVENT`, `ERR_ANOMALY_SNAPSHOT` for the usage tracker. napi-rs
 //! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
 use napi::{Env, JsError};
+use shieldwall::anomaly::{AnomalyError, AnomalyErrorKind};
+use shieldwall::injection::{InjectionError, InjectionErrorKind};
 use shieldwall::keys::{KeyError, KeyErrorKind};
 use shieldwall::limit::{LimitError, LimitErrorKind};
 use shieldwall::redact::{RedactError, RedactErrorKind};
@@ -59,6 +64,20 @@ pub enum Code {
     RedactDetector,
     /// A redactor configuration does not fit the schema (unknown field, wrong type, bad JSON).
     RedactParse,
+    /// An injection classifier option is invalid (threshold, preset, channel, rule family,
+    /// limit).
+    InjectionConfig,
+    /// An allow-list regex or custom rule of the injection classifier does not compile.
+    InjectionPattern,
+    /// The injection classifier's model is invalid.
+    InjectionModel,
+    /// A usage tracker configuration is invalid (unknown field, wrong type, out of range).
+    AnomalyConfig,
+    /// An event given to the usage tracker is malformed (missing or unknown field, empty
+    /// account, bad IP address, prompt too large).
+    AnomalyEvent,
+    /// A usage tracker snapshot cannot be read or is of another version.
+    AnomalySnapshot,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -86,6 +105,12 @@ impl AsRef<str> for Code {
             Code::RedactConfig => "ERR_REDACT_CONFIG",
             Code::RedactDetector => "ERR_REDACT_DETECTOR",
             Code::RedactParse => "ERR_REDACT_PARSE",
+            Code::InjectionConfig => "ERR_INJECTION_CONFIG",
+            Code::InjectionPattern => "ERR_INJECTION_PATTERN",
+            Code::InjectionModel => "ERR_INJECTION_MODEL",
+            Code::AnomalyConfig => "ERR_ANOMALY_CONFIG",
+            Code::AnomalyEvent => "ERR_ANOMALY_EVENT",
+            Code::AnomalySnapshot => "ERR_ANOMALY_SNAPSHOT",
             Code::Other => "ERR_SHIELDWALL",
         }
     }
@@ -130,6 +155,53 @@ pub fn redact(err: RedactError) -> Error<Code> {
         _ => Code::Other,
     };
     Error::new(code, err.to_string())
+}
+
+/// Maps an injection classifier error to a JavaScript error with its code.
+pub fn injection(err: InjectionError) -> Error<Code> {
+    let code = match err.kind() {
+        InjectionErrorKind::InputTooLarge => Code::InputTooLarge,
+        InjectionErrorKind::InvalidConfig => Code::InjectionConfig,
+        InjectionErrorKind::InvalidPattern => Code::InjectionPattern,
+        InjectionErrorKind::InvalidModel => Code::InjectionModel,
+        _ => Code::Other,
+    };
+    Error::new(code, err.to_string())
+}
+
+/// An injection classifier option the core cannot take (an unknown preset or channel name,
+/// a negative limit).
+pub fn injection_config(message: String) -> Error<Code> {
+    Error::new(Code::InjectionConfig, message)
+}
+
+fn anomaly_code(err: &AnomalyError) -> Code {
+    match err.kind() {
+        AnomalyErrorKind::InvalidConfig => Code::AnomalyConfig,
+        AnomalyErrorKind::InvalidEvent => Code::AnomalyEvent,
+        AnomalyErrorKind::InvalidSnapshot => Code::AnomalySnapshot,
+        _ => Code::Other,
+    }
+}
+
+/// Maps a usage tracker error to a JavaScript error with its code.
+pub fn anomaly(err: AnomalyError) -> Error<Code> {
+    Error::new(anomaly_code(&err), err.to_string())
+}
+
+/// A usage tracker error raised by the event at `index` of a batch.
+pub fn anomaly_at(err: AnomalyError, index: usize) -> Error<Code> {
+    Error::new(anomaly_code(&err), format!("event {index}: {err}"))
+}
+
+/// A tracker configuration the core cannot read.
+pub fn anomaly_config(message: String) -> Error<Code> {
+    Error::new(Code::AnomalyConfig, message)
+}
+
+/// An event the core cannot read.
+pub fn anomaly_event(message: String) -> Error<Code> {
+    Error::new(Code::AnomalyEvent, message)
 }
 
 /// Maps a rate-limiter error to a JavaScript error with its code.

@@ -3,12 +3,16 @@
 //! `ShieldwallError(ValueError)` is the base of every error the package raises for bad input;
 //! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
 //! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`;
-//! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`). The instance
+//! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`;
+//! `InjectionError` for `shieldwall::injection`; `AnomalyError` for `shieldwall::anomaly`).
+//! The instance
 //! carries `kind`, the core error kind in snake case, for callers that branch on it (and
 //! `ApiKeyError` the `part` of a key that is wrong, `RedactError` the `detector_id`).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use shieldwall::anomaly::{self, AnomalyErrorKind};
+use shieldwall::injection::{self, InjectionErrorKind};
 use shieldwall::keys::{self, KeyErrorKind};
 use shieldwall::limit::{self, LimitErrorKind};
 use shieldwall::redact::{self, RedactErrorKind};
@@ -60,6 +64,89 @@ pyo3::create_exception!(
     ShieldwallError,
     "An error from building a redactor. `kind` is \"invalid_detector\", \"invalid_config\" or \"parse\"; `detector_id` names the offending detector (else None)."
 );
+
+pyo3::create_exception!(
+    shieldwall,
+    InjectionError,
+    ShieldwallError,
+    "An error from the injection classifier. `kind` is \"input_too_large\", \"invalid_config\", \"invalid_pattern\" or \"invalid_model\"."
+);
+
+/// The snake-case name of an injection error kind.
+fn injection_kind(kind: InjectionErrorKind) -> &'static str {
+    match kind {
+        InjectionErrorKind::InputTooLarge => "input_too_large",
+        InjectionErrorKind::InvalidConfig => "invalid_config",
+        InjectionErrorKind::InvalidPattern => "invalid_pattern",
+        InjectionErrorKind::InvalidModel => "invalid_model",
+        InjectionErrorKind::Data => "data",
+        _ => "other",
+    }
+}
+
+impl From<injection::InjectionError> for Error {
+    fn from(err: injection::InjectionError) -> Self {
+        with_kind(
+            InjectionError::new_err(err.to_string()),
+            injection_kind(err.kind()),
+        )
+    }
+}
+
+/// A classifier option the core cannot take (an unknown preset or channel name, a negative
+/// limit): an `invalid_config` `InjectionError`.
+pub fn injection_config(message: String) -> Error {
+    with_kind(InjectionError::new_err(message), "invalid_config")
+}
+
+pyo3::create_exception!(
+    shieldwall,
+    AnomalyError,
+    ShieldwallError,
+    "An error from the usage tracker. `kind` is \"invalid_config\", \"invalid_event\" or \"invalid_snapshot\"; `index` is the position of the failing event in `observe_many` (else None)."
+);
+
+/// The snake-case name of an anomaly error kind.
+fn anomaly_kind(kind: AnomalyErrorKind) -> &'static str {
+    match kind {
+        AnomalyErrorKind::InvalidConfig => "invalid_config",
+        AnomalyErrorKind::InvalidEvent => "invalid_event",
+        AnomalyErrorKind::InvalidSnapshot => "invalid_snapshot",
+        _ => "other",
+    }
+}
+
+impl From<anomaly::AnomalyError> for Error {
+    fn from(err: anomaly::AnomalyError) -> Self {
+        anomaly_event_at(err.to_string(), anomaly_kind(err.kind()), None)
+    }
+}
+
+/// An `AnomalyError` with its message and `kind` (and `index` None).
+pub fn anomaly_error(message: String, kind: &'static str) -> Error {
+    anomaly_event_at(message, kind, None)
+}
+
+/// An `AnomalyError` with its message, `kind` and `index` (the failing event's position).
+pub fn anomaly_event_at(message: String, kind: &'static str, index: Option<usize>) -> Error {
+    let py_err = AnomalyError::new_err(message);
+    Python::attach(|py| {
+        let value = py_err.value(py);
+        // Setting an attribute on a fresh exception instance cannot fail but for memory.
+        let _ = value.setattr("kind", kind);
+        let _ = value.setattr("index", index);
+    });
+    Error(py_err)
+}
+
+/// A core error raised by the event at `index` of a batch.
+pub fn anomaly_at(err: anomaly::AnomalyError, index: usize) -> Error {
+    anomaly_event_at(
+        format!("event {index}: {err}"),
+        anomaly_kind(err.kind()),
+        Some(index),
+    )
+}
 
 /// The snake-case name of a text error kind (the names the test vectors use).
 fn text_kind(kind: TextErrorKind) -> &'static str {

@@ -3,7 +3,9 @@
 //! Each file mirrors a core module and only converts values, calls the core, and maps errors
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
+mod anomaly;
 mod error;
+mod injection;
 mod keys;
 mod limit;
 mod redact;
@@ -15,7 +17,14 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::error::{ApiKeyError, LimitError, RedactError, ShieldwallError, TextError};
+    use crate::anomaly::{Alert, Evidence, UsageTracker};
+    #[pymodule_export]
+    use crate::error::{
+        AnomalyError, ApiKeyError, InjectionError, LimitError, RedactError, ShieldwallError,
+        TextError,
+    };
+    #[pymodule_export]
+    use crate::injection::{InjectionClassifier, Signal, Verdict};
     #[pymodule_export]
     use crate::keys::{
         Authorization, IssuedKey, KeyCheck, KeyMatch, KeyRecord, Keyring, check_key, scan_keys,

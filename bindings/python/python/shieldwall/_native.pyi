@@ -1,8 +1,8 @@
 """Type stubs for the native module (hand-written; checked with `python -m mypy.stubtest`)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, Literal, final
+from typing import Any, Literal, TypeAlias, final
 
 __all__ = [
     "ShieldwallError",
@@ -20,6 +20,14 @@ __all__ = [
     "RateLimiter",
     "Decision",
     "Reservation",
+    "AnomalyError",
+    "Alert",
+    "Evidence",
+    "UsageTracker",
+    "InjectionError",
+    "InjectionClassifier",
+    "Signal",
+    "Verdict",
     "RedactError",
     "Finding",
     "Redaction",
@@ -619,3 +627,242 @@ class Redactor:
         """Redacts each text (numbered on its own); the GIL is released for the batch."""
     def stream(self, vault: Vault | None = None) -> StreamRedactor:
         """A streaming redactor; with ``vault``, placeholders come from and go to it."""
+
+class InjectionError(ShieldwallError):
+    """An error from the injection classifier.
+
+    ``kind`` is ``"input_too_large"`` (a text past ``max_input_bytes``), ``"invalid_config"``
+    (a threshold outside [0, 1], an unknown preset, channel or rule family, a limit out of
+    range) or ``"invalid_pattern"`` (an allow-list regex or rule that does not compile; the
+    message quotes it).
+    """
+
+    kind: str
+
+_Preset: TypeAlias = Literal["strict", "balanced", "permissive"]
+_Channel: TypeAlias = Literal["user", "document", "system"]
+_RuleFamily: TypeAlias = Literal[
+    "instruction_override",
+    "role_hijack",
+    "fake_delimiter",
+    "prompt_leak",
+    "jailbreak_persona",
+    "refusal_suppression",
+    "payload_splitting",
+    "tool_hijack",
+    "custom",
+]
+
+@final
+class Signal:
+    """One piece of evidence behind a verdict; ``start``/``end`` are code points of the
+    original text (for a rule found in a decoded payload, the encoded stretch)."""
+
+    @property
+    def kind(self) -> Literal["rule", "hidden", "decoded", "window"]:
+        """What kind of evidence this is."""
+    @property
+    def name(self) -> str:
+        """Rule name, hidden-character class, encoding name, or ``"window"``."""
+    @property
+    def family(self) -> str | None:
+        """The rule family, for rule signals (else None)."""
+    @property
+    def start(self) -> int:
+        """Start offset in the original text (code points)."""
+    @property
+    def end(self) -> int:
+        """End offset (exclusive) in the original text (code points)."""
+    @property
+    def span(self) -> tuple[int, int]:
+        """``(start, end)``, for slicing the original text."""
+    @property
+    def encoding(self) -> str | None:
+        """The encoding peeled to find this signal (else None)."""
+    @property
+    def decoded(self) -> str | None:
+        """The decoded text (first 200 bytes), for decoded signals (else None)."""
+    @property
+    def score(self) -> float | None:
+        """The calibrated score of this part, for window and decoded signals (else None)."""
+    @property
+    def count(self) -> int | None:
+        """How many characters, for hidden signals (else None)."""
+    @property
+    def detail(self) -> str:
+        """A one-line explanation: the family or class, and what was found."""
+
+@final
+class Verdict:
+    """The classifier's verdict on one text; ``bool(verdict)`` is ``verdict.injection``."""
+
+    @property
+    def score(self) -> float:
+        """Calibrated probability that the text is an injection, in [0, 1]."""
+    @property
+    def injection(self) -> bool:
+        """Whether ``score`` reaches ``threshold``."""
+    @property
+    def threshold(self) -> float:
+        """The threshold applied."""
+    @property
+    def channel(self) -> _Channel:
+        """The channel the text was scored for."""
+    @property
+    def signals(self) -> list[Signal]:
+        """The evidence: rules that fired, hidden characters, decoded payloads, the best window."""
+    def __bool__(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as a dict (the core's JSON form, spans in code points)."""
+
+@final
+class InjectionClassifier:
+    """Detects prompt injection and jailbreaks; reusable and thread-safe.
+
+    ``preset`` picks a calibrated threshold (default ``"balanced"``); ``threshold`` (in [0, 1])
+    overrides it. ``allow`` phrases and ``allow_regex`` regexes (over the normalised,
+    lowercase view) never count. ``rules`` adds ``(family, pattern)`` or ``(family, pattern,
+    boost)`` rules (regexes over the normalised view; the default boost, 4, flags on its own).
+    ``channel`` is the default channel of ``classify``. ``max_input_bytes`` bounds a text
+    (UTF-8 bytes, default 16 MiB); ``max_decode_depth`` (0 to 3, default 2) how many layers of
+    encoding are peeled. A bad value raises ``InjectionError``.
+    """
+
+    def __new__(
+        cls,
+        *,
+        preset: _Preset | None = None,
+        threshold: float | None = None,
+        allow: Sequence[str] | None = None,
+        allow_regex: Sequence[str] | None = None,
+        rules: Sequence[tuple[_RuleFamily, str] | tuple[_RuleFamily, str, float]] | None = None,
+        channel: _Channel | None = None,
+        max_input_bytes: int | None = None,
+        max_decode_depth: int | None = None,
+    ) -> InjectionClassifier: ...
+    @staticmethod
+    def from_config(config: dict[str, Any] | str) -> InjectionClassifier:
+        """A classifier from the core's ``InjectionConfig`` as a dict or JSON text (the form of a
+        config file: ``preset``, ``threshold``, ``allow_phrases``, ``allow_regexes``, ``rules``
+        as ``{"family", "pattern", "boost"}`` objects, ``channel``, ``max_input_bytes``,
+        ``max_decode_depth``). An unknown field or a wrong type raises ``InjectionError``
+        (kind ``"invalid_config"``) naming it; another argument type raises ``TypeError``.
+        """
+    def config(self) -> dict[str, Any]:
+        """The configuration in force, in the core's JSON form (what ``from_config`` takes)."""
+    @property
+    def threshold(self) -> float:
+        """The threshold in force."""
+    @property
+    def channel(self) -> _Channel:
+        """The channel ``classify`` uses when none is given."""
+    def classify(self, text: str, channel: _Channel | None = None) -> Verdict:
+        """Classifies ``text`` for ``channel`` (default: the classifier's); the GIL is released.
+
+        Raises ``InjectionError`` (kind ``"input_too_large"``) past ``max_input_bytes``.
+        """
+    def classify_many(self, texts: Sequence[str], channel: _Channel | None = None) -> list[Verdict]:
+        """Classifies each text, in order; the GIL is released for the batch."""
+
+class AnomalyError(ShieldwallError):
+    """An error from the usage tracker.
+
+    ``kind`` is ``"invalid_config"`` (an unknown field, named in the message, or a value out of
+    range), ``"invalid_event"`` (a missing or unknown field, an empty account, a bad IP address,
+    a prompt past ``max_prompt_bytes``) or ``"invalid_snapshot"``; ``index`` is the position of
+    the failing event in ``observe_many`` (else None).
+    """
+
+    kind: str
+    index: int | None
+
+@final
+class Evidence:
+    """One feature behind an alert: its value and the threshold it crossed."""
+
+    @property
+    def feature(self) -> str:
+        """The feature's name, e.g. ``"template_rate"``."""
+    @property
+    def value(self) -> float:
+        """Its value when the alert fired."""
+    @property
+    def threshold(self) -> float:
+        """The threshold it was compared with."""
+    @property
+    def detail(self) -> str | None:
+        """A free-text detail (a key id, shared prefixes), or None."""
+
+@final
+class Alert:
+    """A finding of the tracker: which account(s), when, what kind, how strong, and why."""
+
+    @property
+    def ts(self) -> int:
+        """The time of the event that raised it (Unix milliseconds)."""
+    @property
+    def account(self) -> str:
+        """The account whose event raised it."""
+    @property
+    def accounts(self) -> list[str]:
+        """For a campaign (``"distributed"``): every account in it, sorted; otherwise empty."""
+    @property
+    def kind(
+        self,
+    ) -> Literal["extraction", "automation", "volume", "cost", "distributed", "key_compromise"]:
+        """What the alert is about."""
+    @property
+    def score(self) -> float:
+        """How strong, in [0, 1]: 0.5 is just over the thresholds."""
+    @property
+    def evidence(self) -> list[Evidence]:
+        """The features that crossed their thresholds."""
+    def to_dict(self) -> dict[str, Any]:
+        """The line ``shieldwall replay`` writes: ``ts``, ``account``, ``kind``, ``score``,
+        ``evidence``, and ``accounts`` for a campaign."""
+
+@final
+class UsageTracker:
+    """Watches the request stream for model extraction, automation, volume and cost abuse,
+    campaigns spread over accounts, and stolen keys; bounded memory, thread-safe.
+
+    ``config`` is a ``TrackerConfig`` as a dict or JSON text (``max_accounts``, ``max_keys``,
+    ``max_index_entries``, ``index_ttl_ms``, ``cooldown_ms``, ``max_prompt_bytes``,
+    ``min_requests`` and the rules' thresholds); keyword options set the same fields and win.
+    A bad configuration raises ``AnomalyError`` (kind ``"invalid_config"``).
+    """
+
+    def __new__(cls, config: dict[str, Any] | str | None = None, **options: Any) -> UsageTracker: ...
+    def observe(self, event: Mapping[str, Any]) -> list[Alert]:
+        """Observes one request and returns the alerts it raised (often none).
+
+        ``event`` has the ``shieldwall replay`` fields: ``ts`` (integer Unix milliseconds),
+        ``account``, and optional ``prompt`` (or ``fingerprint``), ``key``, ``ip``,
+        ``prompt_tokens``, ``completion_tokens``, ``max_tokens``, ``model``, ``logprobs``.
+        Events should come in time order. A bad event raises ``AnomalyError`` (kind
+        ``"invalid_event"``) and leaves the state unchanged.
+        """
+    def observe_many(self, events: Iterable[Mapping[str, Any]]) -> list[Alert]:
+        """Observes each event in order, with the GIL released; returns every alert, in order.
+
+        Every event is checked before any is observed; an event the tracker rejects raises
+        ``AnomalyError`` with ``index`` set, after the events before it were observed.
+        """
+    def snapshot(self) -> str:
+        """The whole state as JSON text, for ``restore`` or ``merge``."""
+    @staticmethod
+    def restore(data: str | bytes) -> UsageTracker:
+        """A tracker holding the state of a snapshot; raises ``AnomalyError`` (kind
+        ``"invalid_snapshot"``) when it cannot be read or is of another version."""
+    def merge(self, other: str | bytes | UsageTracker) -> None:
+        """Folds another replica's state (a snapshot, or a tracker) into this one: counters
+        add up, sketches take their union; keeps this tracker's configuration."""
+    def stats(self) -> dict[str, int]:
+        """Sizes of the state: ``events``, ``accounts``, ``keys``, ``index_entries``,
+        ``approx_bytes``, ``bytes_per_account``, ``evicted_accounts``."""
+    def config(self) -> dict[str, Any]:
+        """The configuration in force, in the core's JSON form (what the constructor takes)."""
+    @staticmethod
+    def fingerprint(text: str) -> dict[str, Any]:
+        """The fingerprint of a prompt: pass it as an event's ``fingerprint`` instead of the
+        prompt, so the text need not be kept."""
