@@ -43,6 +43,7 @@
 //! scan is linear in the text (see the modules it calls); bodies are parsed into at most
 //! [`MAX_PARTS`] parts; nothing panics on input.
 
+mod answer;
 mod audit;
 mod builder;
 mod canary;
@@ -53,6 +54,7 @@ mod leak;
 mod policy;
 mod request;
 mod response;
+mod sse;
 mod stream;
 mod tokens;
 
@@ -60,6 +62,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+pub use answer::completion_tokens;
 pub use audit::{AuditEvent, AuditSink, FileSink, MemorySink, NullSink, StderrSink, short_hash};
 pub use builder::GuardBuilder;
 pub use canary::{CANARY_HEX, CANARY_PREFIX, Canary, CanaryHit, PARTIAL_HEX};
@@ -73,6 +76,7 @@ pub use policy::{
     ScopeLimits, SinkKind, TokenMode, TrackerSettings,
 };
 pub use request::{GuardChannel, Message, Part, Request, Role};
+pub use sse::{MAX_SSE_EVENT_BYTES, SseEnd, SseStream};
 pub use stream::GuardStream;
 pub use tokens::{PER_MESSAGE_TOKENS, TokenCounter, estimate};
 
@@ -494,5 +498,12 @@ impl Guard {
     /// returns, then [`GuardStream::finish`].
     pub fn stream_response(&self, ctx: ResponseContext) -> GuardStream {
         GuardStream::new(self.clone(), ctx)
+    }
+
+    /// A stream over a streamed answer in server-sent events (OpenAI chat-completions,
+    /// OpenAI responses or Anthropic messages): [`SseStream::push`] the upstream's bytes, send
+    /// what it returns, then [`SseStream::finish`].
+    pub fn stream_sse(&self, ctx: ResponseContext) -> SseStream {
+        SseStream::new(self.stream_response(ctx))
     }
 }

@@ -53,6 +53,8 @@ pub struct GuardStream {
     tail: String,
     reasons: Vec<Reason>,
     stopped: bool,
+    /// Whether [`end_text`](GuardStream::end_text) released everything.
+    ended: bool,
 }
 
 impl GuardStream {
@@ -73,6 +75,7 @@ impl GuardStream {
             tail: String::new(),
             reasons: Vec::new(),
             stopped: false,
+            ended: false,
         }
     }
 
@@ -81,9 +84,10 @@ impl GuardStream {
         self.stopped
     }
 
-    /// Adds a chunk of the answer; returns the text safe to send now.
+    /// Adds a chunk of the answer; returns the text safe to send now. After
+    /// [`end_text`](Self::end_text), or when a canary stopped the stream, it returns nothing.
     pub fn push(&mut self, chunk: &str) -> String {
-        if self.stopped {
+        if self.stopped || self.ended {
             return String::new();
         }
         self.raw_bytes += chunk.len();
@@ -137,20 +141,29 @@ impl GuardStream {
         }
     }
 
-    /// Ends the answer: returns the rest of the text in the decision, with the audit of the
+    /// Ends the answer's text: returns what was held back. Later pushes return nothing; call
+    /// [`finish`](Self::finish) for the decision once the upstream has reported its usage
+    /// (e.g. Anthropic sends the output tokens after the last text).
+    pub fn end_text(&mut self) -> String {
+        if self.stopped || self.ended {
+            self.ended = true;
+            return String::new();
+        }
+        self.ended = true;
+        let rest = match &mut self.redactor {
+            Some(r) => r.finish(),
+            None => String::new(),
+        };
+        self.release(&rest, true)
+    }
+
+    /// Ends the answer: returns the rest of the text in the decision (empty after
+    /// [`end_text`](Self::end_text)), with the audit of the
     /// whole answer (findings, canaries, leakage), and settles the reservation with
     /// `completion_tokens` (counted from the text when `None`).
     pub fn finish(mut self, completion_tokens: Option<u64>) -> ResponseDecision {
         let policy = self.guard.policy().clone();
-        let mut text = if self.stopped {
-            String::new()
-        } else {
-            let rest = match &mut self.redactor {
-                Some(r) => r.finish(),
-                None => String::new(),
-            };
-            self.release(&rest, true)
-        };
+        let mut text = self.end_text();
         let raw = std::mem::take(&mut self.raw);
         let mut reasons = std::mem::take(&mut self.reasons);
         let cp = &policy.channels.output;

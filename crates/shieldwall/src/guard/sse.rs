@@ -1,0 +1,396 @@
+//! A streamed answer in server-sent events (`text/event-stream`) through a [`GuardStream`]:
+//! the text delta of each event is replaced by what the stream releases; the held-back rest
+//! goes out in one more delta event before the stream's terminal event.
+//!
+//! The three streaming formats are understood: OpenAI chat-completions
+//! (`choices[0].delta.content`, ended by a `finish_reason` or `[DONE]`), Anthropic messages
+//! (`content_block_delta` with `delta.text`, ended by `content_block_stop`, `message_delta` or
+//! `message_stop`) and OpenAI responses (`response.output_text.delta`, ended by
+//! `response.output_text.done` or `response.completed`, whose full-text fields are rewritten to
+//! the released text). Other events pass unchanged; a text delta after the end is dropped, so
+//! no text leaves unchecked.
+
+use serde_json::Value;
+
+use super::answer::completion_tokens;
+use super::decision::ResponseDecision;
+use super::stream::GuardStream;
+
+/// Longest event buffered while its terminating blank line has not arrived; a longer one is
+/// dropped (an upstream that never ends an event is not an LLM stream).
+pub const MAX_SSE_EVENT_BYTES: usize = 1 << 20;
+
+/// Where an event keeps its text delta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// OpenAI chat: `choices[0].delta.content`.
+    Chat,
+    /// Anthropic: `delta.text` of a `content_block_delta`.
+    Anthropic,
+    /// OpenAI responses: `delta` of a `response.output_text.delta`.
+    Responses,
+}
+
+fn slot_of(v: &Value) -> Option<Slot> {
+    if v.pointer("/choices/0/delta/content")
+        .is_some_and(Value::is_string)
+    {
+        return Some(Slot::Chat);
+    }
+    match v.get("type").and_then(Value::as_str) {
+        Some("content_block_delta") if v.pointer("/delta/text").is_some_and(Value::is_string) => {
+            Some(Slot::Anthropic)
+        }
+        Some("response.output_text.delta") if v.get("delta").is_some_and(Value::is_string) => {
+            Some(Slot::Responses)
+        }
+        _ => None,
+    }
+}
+
+fn slot_mut(v: &mut Value, slot: Slot) -> Option<&mut Value> {
+    match slot {
+        Slot::Chat => v.pointer_mut("/choices/0/delta/content"),
+        Slot::Anthropic => v.pointer_mut("/delta/text"),
+        Slot::Responses => v.get_mut("delta"),
+    }
+}
+
+/// Whether the event ends the answer's text.
+fn is_terminal(v: Option<&Value>, data: &str) -> bool {
+    if data.trim() == "[DONE]" {
+        return true;
+    }
+    let Some(v) = v else { return false };
+    if v.pointer("/choices/0/finish_reason")
+        .is_some_and(|f| !f.is_null())
+    {
+        return true;
+    }
+    matches!(
+        v.get("type").and_then(Value::as_str),
+        Some(
+            "content_block_stop"
+                | "message_delta"
+                | "message_stop"
+                | "response.output_text.done"
+                | "response.completed"
+        )
+    )
+}
+
+/// Guards a streamed answer in server-sent events. Feed it the upstream's bytes as they come
+/// ([`push`](Self::push) returns the rewritten events that are complete), then call
+/// [`finish`](Self::finish) at the end of the upstream stream. Made by
+/// [`Guard::stream_sse`](super::Guard::stream_sse).
+///
+/// # Example
+/// ```
+/// use serde_json::json;
+/// use shieldwall::guard::{Guard, Message, Request, Role};
+///
+/// let guard = Guard::new();
+/// let req = Request::new().key("k").message(Message::text(Role::User, "hi"));
+/// let context = guard.check_request(&req).context.expect("allowed");
+/// let mut sse = guard.stream_sse(context);
+/// let mut out = String::new();
+/// for piece in ["Write to bob", "@corp.io today."] {
+///     let event = json!({"choices": [{"index": 0, "delta": {"content": piece}}]});
+///     out += &sse.push(format!("data: {event}\n\n").as_bytes());
+/// }
+/// out += &sse.push(b"data: [DONE]\n\n");
+/// let end = sse.finish();
+/// out += &end.events;
+/// assert!(out.contains("[EMAIL_1]") && !out.contains("bob@corp.io"));
+/// assert!(out.ends_with("data: [DONE]\n\n"));
+/// assert_eq!(end.decision.reasons[0].detail, "email");
+/// ```
+#[derive(Debug)]
+pub struct SseStream {
+    stream: GuardStream,
+    /// Whether a terminal event ended the answer's text.
+    ended: bool,
+    /// Bytes of events not complete yet (`\r` removed).
+    buf: Vec<u8>,
+    /// Whether the current event outgrew [`MAX_SSE_EVENT_BYTES`] and is being skipped.
+    skipping: bool,
+    /// The last delta event: its non-data lines, its JSON and slot, to build the tail event.
+    template: Option<(String, Value, Slot)>,
+    /// Everything released so far (to rewrite full-text fields of terminal events).
+    released: String,
+    completion_tokens: Option<u64>,
+}
+
+/// The end of an [`SseStream`]: the last events to send and the decision about the answer
+/// (whose `text` is empty: the text went out in the events).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SseEnd {
+    /// The rewritten events still to send (possibly empty).
+    pub events: String,
+    /// The decision about the whole answer (findings, canaries, leakage), with its audit event;
+    /// the reservation was settled with the completion tokens the upstream reported (counted
+    /// from the text when it reported none).
+    pub decision: ResponseDecision,
+}
+
+impl SseStream {
+    pub(crate) fn new(stream: GuardStream) -> Self {
+        Self {
+            stream,
+            ended: false,
+            buf: Vec::new(),
+            skipping: false,
+            template: None,
+            released: String::new(),
+            completion_tokens: None,
+        }
+    }
+
+    /// Whether a canary stopped the stream (later text deltas are dropped).
+    pub fn stopped(&self) -> bool {
+        self.stream.stopped()
+    }
+
+    /// Takes the upstream's next bytes; returns the rewritten complete events (events end with
+    /// a blank line; `\r\n` line ends are accepted and written as `\n`).
+    pub fn push(&mut self, bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for &b in bytes {
+            if b == b'\r' {
+                continue;
+            }
+            if self.skipping {
+                // drop the oversized event up to its blank line
+                if b == b'\n' && self.buf.last() == Some(&b'\n') {
+                    self.skipping = false;
+                    self.buf.clear();
+                } else {
+                    self.buf.clear();
+                    self.buf.push(b);
+                }
+                continue;
+            }
+            self.buf.push(b);
+            if b == b'\n' && self.buf.len() >= 2 && self.buf[self.buf.len() - 2] == b'\n' {
+                let raw = std::mem::take(&mut self.buf);
+                let raw = String::from_utf8_lossy(&raw);
+                out.push_str(&self.event(raw.trim_end_matches('\n')));
+            } else if self.buf.len() > MAX_SSE_EVENT_BYTES {
+                self.buf.clear();
+                self.skipping = true;
+            }
+        }
+        out
+    }
+
+    /// Ends the stream: an unterminated last event is handled, the held-back text is released
+    /// in one more delta event, and the decision is returned.
+    pub fn finish(mut self) -> SseEnd {
+        let mut events = String::new();
+        let rest = String::from_utf8_lossy(&std::mem::take(&mut self.buf)).into_owned();
+        if !self.skipping && !rest.trim().is_empty() {
+            events.push_str(&self.event(rest.trim_end_matches('\n')));
+        }
+        events.push_str(&self.end_text());
+        let decision = self.stream.finish(self.completion_tokens);
+        SseEnd { events, decision }
+    }
+
+    /// Ends the guard stream's text (once); returns the tail event (if text was held back).
+    fn end_text(&mut self) -> String {
+        if self.ended {
+            return String::new();
+        }
+        self.ended = true;
+        let tail = self.stream.end_text();
+        self.released.push_str(&tail);
+        match (&self.template, tail.is_empty()) {
+            (Some((lines, json, slot)), false) => {
+                let mut v = json.clone();
+                if let Some(s) = slot_mut(&mut v, *slot) {
+                    *s = Value::String(tail);
+                }
+                if let Some(f) = v.pointer_mut("/choices/0/finish_reason") {
+                    *f = Value::Null;
+                }
+                format!("{lines}data: {v}\n\n")
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Full-text fields of terminal events carry the released text only.
+    fn rewrite_full_text(&self, v: &mut Value) {
+        match v.get("type").and_then(Value::as_str) {
+            Some("response.output_text.done") => {
+                v["text"] = Value::String(self.released.clone());
+            }
+            Some("response.completed") => {
+                // the whole answer again: the released text in the first text slot
+                let mut first = true;
+                let items = v
+                    .pointer_mut("/response/output")
+                    .and_then(Value::as_array_mut);
+                for item in items.into_iter().flatten() {
+                    let parts = item.get_mut("content").and_then(Value::as_array_mut);
+                    for c in parts.into_iter().flatten() {
+                        if c.get("type").and_then(Value::as_str) == Some("output_text") {
+                            let text = if first {
+                                self.released.clone()
+                            } else {
+                                String::new()
+                            };
+                            c["text"] = Value::String(text);
+                            first = false;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Rewrites one event (without its terminating blank line).
+    fn event(&mut self, raw: &str) -> String {
+        let mut other = String::new();
+        let mut data = String::new();
+        let mut has_data = false;
+        for line in raw.lines() {
+            if let Some(d) = line.strip_prefix("data:") {
+                if has_data {
+                    data.push('\n');
+                }
+                has_data = true;
+                data.push_str(d.strip_prefix(' ').unwrap_or(d));
+            } else {
+                other.push_str(line);
+                other.push('\n');
+            }
+        }
+        let mut json: Option<Value> = serde_json::from_str(&data).ok();
+        if let Some(n) = json.as_ref().and_then(completion_tokens) {
+            self.completion_tokens = Some(n);
+        }
+        let mut out = String::new();
+        if is_terminal(json.as_ref(), &data) {
+            out.push_str(&self.end_text());
+            if let Some(v) = &mut json {
+                self.rewrite_full_text(v);
+            }
+        } else if let Some(v) = &mut json
+            && !self.ended
+            && let Some(slot) = slot_of(v)
+        {
+            let text = slot_mut(v, slot)
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let safe = self.stream.push(&text);
+            self.released.push_str(&safe);
+            if let Some(s) = slot_mut(v, slot) {
+                *s = Value::String(safe);
+            }
+            self.template = Some((other.clone(), v.clone(), slot));
+        } else if json.as_ref().and_then(slot_of).is_some() {
+            // a text delta after the end of the guarded text: not passed on unchecked
+            return String::new();
+        }
+        match json {
+            Some(v) if has_data => out.push_str(&format!("{other}data: {v}\n\n")),
+            _ => {
+                out.push_str(raw);
+                out.push_str("\n\n");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::{Guard, Message, Request, Role};
+    use serde_json::json;
+
+    fn sse(guard: &Guard) -> SseStream {
+        let req = Request::new()
+            .key("k")
+            .message(Message::text(Role::User, "hi"));
+        guard.stream_sse(guard.check_request(&req).context.expect("allowed"))
+    }
+
+    #[test]
+    fn full_text_events_of_the_responses_api_carry_the_released_text_only() {
+        let guard = Guard::new();
+        let mut st = sse(&guard);
+        let secret = "mail bob@corp.io now";
+        let mut out = String::new();
+        for piece in ["mail bob@", "corp.io now"] {
+            let ev = json!({"type": "response.output_text.delta", "delta": piece});
+            out +=
+                &st.push(format!("event: response.output_text.delta\ndata: {ev}\n\n").as_bytes());
+        }
+        let done = json!({"type": "response.output_text.done", "text": secret});
+        out += &st.push(format!("data: {done}\n\n").as_bytes());
+        let completed = json!({"type": "response.completed", "response": {"output": [
+            {"type": "message", "content": [{"type": "output_text", "text": secret}]}],
+            "usage": {"output_tokens": 5}}});
+        out += &st.push(format!("data: {completed}\n\n").as_bytes());
+        let end = st.finish();
+        assert!(end.events.is_empty());
+        assert!(!out.contains("bob@corp.io"), "{out}");
+        assert_eq!(out.matches("mail [EMAIL_1] now").count(), 3, "{out}");
+        assert_eq!(end.decision.audit.tokens, 5);
+    }
+
+    #[test]
+    fn anthropic_events_split_anywhere_give_the_same_output() {
+        let guard = Guard::new();
+        let mut whole = String::new();
+        whole += "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\r\n\r\n";
+        for piece in ["Card 4539 1488 ", "0343 6467, mail ", "eve@corp.io."] {
+            let ev = json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": piece}});
+            whole += &format!("event: content_block_delta\ndata: {ev}\n\n");
+        }
+        whole +=
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n";
+        whole += "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":11}}\n\n";
+        whole += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        let run = |cut: usize| {
+            let mut st = sse(&guard);
+            let bytes = whole.as_bytes();
+            let mut out = String::new();
+            for chunk in bytes.chunks(cut) {
+                out += &st.push(chunk);
+            }
+            let end = st.finish();
+            (out + &end.events, end.decision)
+        };
+        let (reference, decision) = run(whole.len());
+        assert!(
+            !reference.contains("4539") && !reference.contains("eve@corp.io"),
+            "{reference}"
+        );
+        assert!(reference.contains("[EMAIL_1]"), "{reference}");
+        assert!(reference.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+        assert_eq!(decision.audit.tokens, 11);
+        for cut in [1, 2, 3, 7, 64] {
+            assert_eq!(run(cut).0, reference, "chunks of {cut} bytes");
+        }
+    }
+
+    #[test]
+    fn deltas_after_the_end_are_dropped_and_oversized_events_skipped() {
+        let guard = Guard::new();
+        let mut st = sse(&guard);
+        let mut out = st.push(b"data: [DONE]\n\n");
+        let late = json!({"choices": [{"index": 0, "delta": {"content": "bob@corp.io"}}]});
+        out += &st.push(format!("data: {late}\n\n").as_bytes());
+        let huge = vec![b'x'; MAX_SSE_EVENT_BYTES + 10];
+        out += &st.push(b"data: ");
+        out += &st.push(&huge);
+        out += &st.push(b"\n\n: keep-alive\n\n");
+        out += &st.finish().events;
+        assert_eq!(out, "data: [DONE]\n\n: keep-alive\n\n");
+    }
+}
