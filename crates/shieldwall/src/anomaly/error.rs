@@ -31,6 +31,10 @@ enum Repr {
     Snapshot {
         message: String,
     },
+    BadTimestamp {
+        ts: String,
+        why: String,
+    },
 }
 
 /// An error from the anomaly tracker: a bad configuration, a malformed event or an unreadable
@@ -74,6 +78,14 @@ impl AnomalyError {
             repr: Repr::PromptTooLarge { len, max },
         }
     }
+    pub(crate) fn bad_timestamp(ts: &str, why: &str) -> Self {
+        Self {
+            repr: Repr::BadTimestamp {
+                ts: ts.chars().take(64).collect(),
+                why: why.to_string(),
+            },
+        }
+    }
     pub(crate) fn snapshot(message: String) -> Self {
         Self {
             repr: Repr::Snapshot { message },
@@ -84,9 +96,10 @@ impl AnomalyError {
     pub fn kind(&self) -> AnomalyErrorKind {
         match self.repr {
             Repr::Config { .. } => AnomalyErrorKind::InvalidConfig,
-            Repr::EmptyAccount | Repr::BadIp { .. } | Repr::PromptTooLarge { .. } => {
-                AnomalyErrorKind::InvalidEvent
-            }
+            Repr::EmptyAccount
+            | Repr::BadIp { .. }
+            | Repr::PromptTooLarge { .. }
+            | Repr::BadTimestamp { .. } => AnomalyErrorKind::InvalidEvent,
             Repr::Snapshot { .. } => AnomalyErrorKind::InvalidSnapshot,
         }
     }
@@ -102,6 +115,9 @@ impl fmt::Display for AnomalyError {
                 write!(f, "prompt of {len} bytes exceeds the maximum of {max}")
             }
             Repr::Snapshot { message } => write!(f, "snapshot: {message}"),
+            Repr::BadTimestamp { ts, why } => {
+                write!(f, "ts '{ts}' is not an rfc 3339 timestamp: {why}")
+            }
         }
     }
 }

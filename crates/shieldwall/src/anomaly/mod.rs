@@ -56,12 +56,14 @@ mod index;
 mod rules;
 mod sketch;
 mod snapshot;
+mod time;
 
 pub use alerts::{Alert, AlertKind, Evidence};
 pub use config::TrackerConfig;
 pub use error::{AnomalyError, AnomalyErrorKind};
 pub use event::{Event, FINGERPRINT_MAX_BYTES, Fingerprint, MINHASH_LEN};
 pub use snapshot::Snapshot;
+pub use time::parse_rfc3339;
 
 use features::{AccountState, KeyState, TextObs};
 use index::GlobalIndex;
