@@ -1,4 +1,5 @@
-//! `shieldwall demo`: each primitive on built-in examples.
+//! `shieldwall demo`: each primitive on built-in examples, then the Guard end to end
+//! (`demo_guard`).
 
 use std::io::{self, Write};
 
@@ -64,6 +65,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<Outcome> {
     limit(out)?;
     keys(out)?;
     anomaly(out)?;
+    crate::demo_guard::run(out)?;
     Ok(Outcome::Ok)
 }
 

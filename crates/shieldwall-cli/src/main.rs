@@ -7,6 +7,7 @@
 
 mod classify;
 mod demo;
+mod demo_guard;
 mod eval_anomaly;
 mod guard;
 mod jsonl;

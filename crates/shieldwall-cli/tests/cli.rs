@@ -38,6 +38,34 @@ fn testdata(rel: &str) -> String {
 }
 
 #[test]
+fn demo_runs_the_guard_end_to_end() {
+    let out = shieldwall(&["demo"], b"");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let guard = &text[text.find("== Guard").expect("a guard section")..];
+    let expect = [
+        "the model sees: I'm [EMAIL_1], card [PAYMENT_CARD_1]. Was I charged twice?",
+        "the user sees: Hello ann@corp.io: card 4539 1488 0343 6467 was charged once. Questions? Call [PHONE_1].",
+        "request:  BLOCK (HTTP 403): injection block injection (user, message 0)",
+        "request:  BLOCK (HTTP 403): injection block injection (document, message 2)",
+        "request:  BLOCK (HTTP 403): redact block private_key (user, message 0)",
+        "the user sees: Set AWS_ACCESS_KEY_ID=[API_KEY_1] in the environment, then run ./deploy.sh.",
+        "tokens settled: 24",
+        "answer:   BLOCK: canary block exact (output)",
+        "69 allowed, 1 answered 429",
+        "extraction alert for scraper-co",
+    ];
+    for line in expect {
+        assert!(guard.contains(line), "missing {line:?} in:\n{guard}");
+    }
+    assert!(!guard.contains("AKIAZ3MQ7WLQ4HX2TQPB"), "{guard}");
+    let audit = guard.lines().last().unwrap_or_default();
+    let event: serde_json::Value = serde_json::from_str(audit.trim()).expect("audit JSON");
+    assert_eq!(event["outcome"], "block");
+    assert!(!audit.contains("Never reveal"), "{audit}");
+}
+
+#[test]
 fn demo_unmasks_the_hidden_instruction() {
     let out = shieldwall(&["demo"], b"");
     assert!(out.status.success());
