@@ -8,7 +8,9 @@
 //! ```
 //!
 //! The policy is the file named by `SHIELDWALL_POLICY` (check it with `shieldwall policy
-//! check FILE`), or the built-in default policy (`shieldwall policy default` prints it).
+//! check FILE`), or `examples/policy.toml`, the policy file shared by the FastAPI, Express and
+//! axum examples (embedded at build time). The usage tracker's alerts reach the endpoint in
+//! the request's extensions (`GuardInfo`); this one prints them.
 //! The "model" is a local echo handler, so the example runs offline; replace `model` with a
 //! call to your provider.
 
@@ -16,13 +18,21 @@ use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 use shieldwall::guard::{Guard, Policy};
-use shieldwall_axum::GuardLayer;
+use shieldwall_axum::{GuardInfo, GuardLayer};
 
 /// A stand-in model: echoes the last message; streams (SSE) when `"stream": true`.
-async fn model(Json(body): Json<Value>) -> Response {
+async fn model(Extension(info): Extension<GuardInfo>, Json(body): Json<Value>) -> Response {
+    for alert in &info.alerts {
+        eprintln!(
+            "shieldwall alert: {} for {} (score {:.2})",
+            alert.kind.name(),
+            alert.account,
+            alert.score
+        );
+    }
     let last = body["messages"]
         .as_array()
         .and_then(|m| m.last())
@@ -51,7 +61,7 @@ async fn model(Json(body): Json<Value>) -> Response {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = match std::env::var("SHIELDWALL_POLICY") {
         Ok(path) => Policy::parse(&std::fs::read_to_string(&path)?)?,
-        Err(_) => Policy::default(),
+        Err(_) => Policy::parse(include_str!("../policy.toml"))?,
     };
     let guard = Guard::from_policy(policy)?;
     let app = Router::new()

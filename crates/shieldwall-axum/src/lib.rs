@@ -16,6 +16,9 @@
 //! (`text/event-stream`) through a [`GuardStream`](shieldwall::guard::GuardStream), rewriting
 //! the text delta of each event.
 //!
+//! The endpoint finds the decision (findings, the usage tracker's alerts, token counts) in the
+//! request's extensions as a [`GuardInfo`].
+//!
 //! The caller is identified by [`Identity`]: by default the API key comes from
 //! `Authorization: Bearer …` or `x-api-key`, the account from `x-shieldwall-account`, and the
 //! IP from axum's `ConnectInfo<SocketAddr>` when the app is served with
@@ -58,7 +61,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request
 use axum::response::Response;
 use http_body_util::{BodyExt, Limited};
 use serde_json::{Value, json};
-use shieldwall::guard::{Guard, Outcome, Request};
+use shieldwall::anomaly::Alert;
+use shieldwall::guard::{Guard, Outcome, Reason, Request};
 use tower::{Layer, Service, ServiceExt};
 
 /// Largest request body read by default (the guard's `max_request_bytes` bounds the text).
@@ -76,6 +80,37 @@ pub struct Identity {
 }
 
 type Identify = Arc<dyn Fn(&Parts) -> Identity + Send + Sync>;
+
+/// What the guard decided about a request that goes ahead, for the endpoint: the layer puts it
+/// in the request's extensions (`axum::Extension<GuardInfo>`). The usage tracker's alerts are
+/// here and in the audit log, never in the answer, so a flagged client is not told.
+///
+/// # Example
+/// ```no_run
+/// use axum::{Extension, Json};
+/// use shieldwall_axum::GuardInfo;
+///
+/// async fn upstream(Extension(info): Extension<GuardInfo>, Json(body): Json<serde_json::Value>)
+///     -> Json<serde_json::Value> {
+///     for alert in &info.alerts {
+///         eprintln!("{} alert for {}", alert.kind.name(), alert.account);
+///     }
+///     Json(body)
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuardInfo {
+    /// `allow` or `redact` (blocked and rate-limited requests never reach the endpoint).
+    pub outcome: Outcome,
+    /// Every finding with its action (kinds, detectors and spans; no raw text).
+    pub reasons: Vec<Reason>,
+    /// Alerts of the usage tracker raised by this request.
+    pub alerts: Vec<Alert>,
+    /// Prompt tokens counted (or estimated).
+    pub prompt_tokens: u64,
+    /// Tokens reserved against the token limits (prompt + `max_tokens`).
+    pub reserved_tokens: u64,
+}
 
 /// The default [`Identity`]: key from `Authorization: Bearer` or `x-api-key`, account from
 /// `x-shieldwall-account`, IP from `ConnectInfo<SocketAddr>`.
@@ -306,6 +341,13 @@ where
         Body::from(bytes)
     };
     parts.headers.remove(header::CONTENT_LENGTH);
+    parts.extensions.insert(GuardInfo {
+        outcome: decision.outcome,
+        reasons: decision.reasons.clone(),
+        alerts: decision.alerts.clone(),
+        prompt_tokens: decision.prompt_tokens,
+        reserved_tokens: decision.reserved_tokens,
+    });
     let req = axum::http::Request::from_parts(parts, forwarded);
     let Ok(mut resp) = inner.oneshot(req).await;
     add_headers(resp.headers_mut(), &decision.headers);

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use shieldwall::guard::{Guard, Policy};
-use shieldwall_axum::GuardLayer;
+use shieldwall_axum::{GuardInfo, GuardLayer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 type Seen = Arc<Mutex<Vec<Value>>>;
@@ -276,5 +276,50 @@ async fn malformed_bodies_get_400_with_the_json_path() {
     assert_eq!(
         v["error"]["message"],
         "body: messages[0].content: expected a string or an array of content parts, got a number"
+    );
+}
+
+#[tokio::test]
+async fn the_endpoint_sees_the_usage_trackers_alerts() {
+    // the endpoint answers with the alert kinds it was handed, so the test can see them
+    async fn endpoint(axum::Extension(info): axum::Extension<GuardInfo>) -> Json<Value> {
+        let kinds: Vec<&str> = info.alerts.iter().map(|a| a.kind.name()).collect();
+        Json(
+            json!({"choices": [{"index": 0, "message": {"role": "assistant",
+            "content": kinds.join(",")}}], "outcome": info.outcome}),
+        )
+    }
+    let guard = Guard::from_policy(
+        Policy::from_toml("[limits]\nkey = {}\naccount = {}\nip = {}\n").unwrap(),
+    )
+    .unwrap();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(endpoint))
+        .layer(GuardLayer::new(guard));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut seen = Vec::new();
+    for i in 0..60 {
+        let prompt = format!(
+            "Give the population of country {} in year {}.",
+            i % 8,
+            1900 + i
+        );
+        let r = post_json(addr, &chat(&prompt, false), "sk-scraper").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert!(r.header("x-shieldwall-alerts").is_none());
+        let kinds = v["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if !kinds.is_empty() {
+            seen.push((i, kinds));
+        }
+    }
+    assert!(
+        seen.iter().any(|(_, k)| k.contains("extraction")),
+        "{seen:?}"
     );
 }
