@@ -14,6 +14,8 @@
 //! The "model" is a local echo handler, so the example runs offline; replace `model` with a
 //! call to your provider.
 
+use std::io::Write;
+
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -26,7 +28,8 @@ use shieldwall_axum::{GuardInfo, GuardLayer};
 /// A stand-in model: echoes the last message; streams (SSE) when `"stream": true`.
 async fn model(Extension(info): Extension<GuardInfo>, Json(body): Json<Value>) -> Response {
     for alert in &info.alerts {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "shieldwall alert: {} for {} (score {:.2})",
             alert.kind.name(),
             alert.account,
