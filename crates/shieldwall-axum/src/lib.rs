@@ -26,20 +26,26 @@
 //! trust a proxy's `x-forwarded-for`).
 //!
 //! # Example
+//! The README's axum example:
 //! ```no_run
-//! use axum::{Router, routing::post, Json};
-//! use shieldwall::guard::Guard;
-//! use shieldwall_axum::GuardLayer;
+//! use axum::{Extension, Json, Router, routing::post};
+//! use shieldwall::guard::{Guard, Policy};
+//! use shieldwall_axum::{GuardInfo, GuardLayer};
 //!
-//! async fn upstream(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
-//!     // call the model with the (redacted) body here
-//!     Json(serde_json::json!({"choices": [{"message": {"role": "assistant", "content": "Hi!"}}]}))
+//! async fn chat(Extension(info): Extension<GuardInfo>, Json(body): Json<serde_json::Value>)
+//!     -> Json<serde_json::Value> {
+//!     let _alerts = &info.alerts; // extraction, automation, cost, ... for this account
+//!     Json(body) // call your model with the redacted body here
 //! }
 //!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::parse(&std::fs::read_to_string("examples/policy.toml")?)?;
 //! let app: Router = Router::new()
-//!     .route("/v1/chat/completions", post(upstream))
-//!     .layer(GuardLayer::new(Guard::new()));
-//! # let _ = app;
+//!     .route("/v1/chat/completions", post(chat))
+//!     .layer(GuardLayer::new(Guard::from_policy(policy)?));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
