@@ -526,3 +526,45 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_tracker_sees_real_completion_sizes_and_flags_cost_abuse() {
+    let clock = ManualClock::new();
+    let guard = Guard::builder()
+        .policy(Policy::from_toml("[limits]\nkey = {}\naccount = {}\nip = {}\n").expect("parses"))
+        .clock(clock.clone())
+        .build()
+        .expect("builds");
+    let run = |account: &str, completion: u64, streamed: bool| {
+        let mut alerts = Vec::new();
+        for i in 0..120u64 {
+            clock.advance(std::time::Duration::from_secs(15));
+            let body = json!({"max_tokens": 4096, "messages": [{"role": "user",
+                "content": format!("Write a long essay about topic {i} of my list.")}]});
+            let request = Request::from_body(&body)
+                .unwrap()
+                .account(account)
+                .key(account);
+            let mut d = guard.check_request(&request);
+            alerts.extend(d.alerts.iter().map(|a| a.kind.name()));
+            let ctx = d.context.take().expect("allowed");
+            let answer = if streamed {
+                let mut s = guard.stream_response(ctx);
+                s.push("An essay.");
+                s.finish(Some(completion))
+            } else {
+                guard.check_response(ctx, "An essay.", Some(completion))
+            };
+            alerts.extend(answer.alerts.iter().map(|a| a.kind.name()));
+            if !answer.alerts.is_empty() {
+                assert!(answer.reasons.iter().any(|r| r.detail == "cost"));
+            }
+        }
+        alerts
+    };
+    // the same requests: only the accounts whose answers use every allowed token are flagged
+    // (the tracker learns the output sizes from the answers)
+    assert!(!run("acct-thrifty", 150, false).contains(&"cost"));
+    assert!(run("acct-burner", 4096, false).contains(&"cost"));
+    assert!(run("acct-streamer", 4096, true).contains(&"cost"));
+}

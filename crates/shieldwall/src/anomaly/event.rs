@@ -64,6 +64,11 @@ pub struct Event {
     /// Whether log-probabilities or a logit bias were requested.
     #[serde(default)]
     pub logprobs: bool,
+    /// Whether the completion is not known yet (the event is observed when the request
+    /// arrives): then `completion_tokens` is ignored, and
+    /// [`UsageTracker::complete`](super::UsageTracker::complete) reports the completion later.
+    #[serde(default)]
+    pub completion_pending: bool,
 }
 
 impl Event {
@@ -122,6 +127,13 @@ impl Event {
     #[must_use]
     pub fn with_logprobs(mut self, logprobs: bool) -> Self {
         self.logprobs = logprobs;
+        self
+    }
+    /// Marks the completion as not known yet: it is reported later with
+    /// [`UsageTracker::complete`](super::UsageTracker::complete).
+    #[must_use]
+    pub fn with_completion_pending(mut self) -> Self {
+        self.completion_pending = true;
         self
     }
 }

@@ -317,13 +317,31 @@ impl AccountState {
         obs
     }
 
-    /// Updates the token and flag features.
-    pub(crate) fn observe_usage(
+    /// Updates the flag features, and the token features unless the completion is pending.
+    pub(crate) fn observe_usage(&mut self, event: &super::Event) {
+        let k = self.n;
+        let a = 1.0 / 32.0;
+        self.logprobs_rate = ewma(
+            self.logprobs_rate,
+            f64::from(u8::from(event.logprobs)),
+            a,
+            k,
+        );
+        if !event.completion_pending {
+            self.observe_completion(
+                event.prompt_tokens,
+                event.completion_tokens,
+                event.max_tokens,
+            );
+        }
+    }
+
+    /// Updates the token features with a request's completion.
+    pub(crate) fn observe_completion(
         &mut self,
         prompt_tokens: u32,
         completion_tokens: u32,
         max_tokens: Option<u32>,
-        logprobs: bool,
     ) {
         let k = self.n;
         let a = 1.0 / 32.0;
@@ -332,7 +350,6 @@ impl AccountState {
         let max_len = max_tokens
             .is_some_and(|m| m >= 256 && f64::from(completion_tokens) >= 0.9 * f64::from(m));
         self.max_len_rate = ewma(self.max_len_rate, f64::from(u8::from(max_len)), a, k);
-        self.logprobs_rate = ewma(self.logprobs_rate, f64::from(u8::from(logprobs)), a, k);
         self.completion += f64::from(completion_tokens);
     }
 

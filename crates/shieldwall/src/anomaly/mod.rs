@@ -249,12 +249,7 @@ impl UsageTracker {
             .or_insert_with(|| AccountState::new(&event.account, ts));
         a.observe_time(ts);
         let obs: Option<TextObs> = fp.as_ref().map(|f| a.observe_text(f));
-        a.observe_usage(
-            event.prompt_tokens,
-            event.completion_tokens,
-            event.max_tokens,
-            event.logprobs,
-        );
+        a.observe_usage(event);
         if let Some(p) = prefix {
             a.observe_prefix(p);
         }
@@ -300,6 +295,51 @@ impl UsageTracker {
             }
         }
         Ok(alerts)
+    }
+
+    /// Reports the completion of a request whose event was observed with
+    /// [`Event::completion_pending`] (e.g. by a gateway that sees the request before the
+    /// model answers): the token features are updated and the cost rule runs. Returns its
+    /// alert, if any. An account no longer tracked (evicted) is ignored.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::anomaly::{AlertKind, Event, UsageTracker};
+    ///
+    /// let mut tracker = UsageTracker::new();
+    /// let mut alerts = Vec::new();
+    /// for i in 0..200i64 {
+    ///     let ts = 1_767_225_600_000 + i * 10_000;
+    ///     let asked = Event::new(ts, "acct-9").with_tokens(20, 0).with_max_tokens(4096)
+    ///         .with_completion_pending();
+    ///     alerts.extend(tracker.observe(&asked)?);
+    ///     // ... the model answers with the longest output allowed ...
+    ///     alerts.extend(tracker.complete(ts + 9_000, "acct-9", 20, 4096, Some(4096)));
+    /// }
+    /// assert!(alerts.iter().any(|a| a.kind == AlertKind::Cost));
+    /// # Ok::<(), shieldwall::anomaly::AnomalyError>(())
+    /// ```
+    pub fn complete(
+        &mut self,
+        ts_ms: i64,
+        account: &str,
+        prompt_tokens: u32,
+        completion_tokens: u32,
+        max_tokens: Option<u32>,
+    ) -> Vec<Alert> {
+        let acct = hash_bytes(1, account.as_bytes());
+        let Some(a) = self.accounts.get_mut(&acct) else {
+            return Vec::new();
+        };
+        a.observe_completion(prompt_tokens, completion_tokens, max_tokens);
+        let c = &self.config;
+        if cooled(a, AlertKind::Cost, ts_ms, c.cooldown_ms)
+            && let Some(al) = rules::cost(c, a, ts_ms)
+        {
+            a.alerted[AlertKind::Cost.index()] = ts_ms;
+            return vec![al];
+        }
+        Vec::new()
     }
 
     /// Adds a templated prompt to the global index and raises a campaign alert when enough

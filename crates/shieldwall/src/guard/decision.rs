@@ -158,6 +158,10 @@ pub struct ResponseDecision {
     pub text: String,
     /// Every finding with its action.
     pub reasons: Vec<Reason>,
+    /// Alerts of the usage tracker raised by the answer's completion (cost abuse shows in
+    /// output sizes, known only now).
+    #[serde(default)]
+    pub alerts: Vec<crate::anomaly::Alert>,
     /// The audit event of this decision.
     pub audit: AuditEvent,
 }

@@ -106,6 +106,9 @@ pub struct ResponseContext {
     key_hash: Option<String>,
     ip: Option<String>,
     format: Option<String>,
+    /// The tracker's account of a request observed with its completion pending.
+    tracked_as: Option<String>,
+    max_tokens: Option<u64>,
 }
 
 impl std::fmt::Debug for ResponseContext {
@@ -417,10 +420,18 @@ impl Guard {
             }
         }
         let key_hash = request.key.as_deref().map(|k| short_hash(k.as_bytes()));
-        let alerts = if reasons.iter().any(|r| r.guard == GuardKind::Size) {
-            Vec::new()
+        // A call that goes ahead reports its completion at the answer (`complete_usage`).
+        let pending = policy.shadow || outcome_of(&reasons, rewritten).allowed();
+        let (alerts, tracked_as) = if reasons.iter().any(|r| r.guard == GuardKind::Size) {
+            (Vec::new(), None)
         } else {
-            self.observe(request, key_hash.as_deref(), prompt_tokens, &mut reasons)
+            self.observe(
+                request,
+                key_hash.as_deref(),
+                prompt_tokens,
+                pending,
+                &mut reasons,
+            )
         };
         let would = outcome_of(&reasons, rewritten);
         let outcome = if policy.shadow { Outcome::Allow } else { would };
@@ -477,6 +488,8 @@ impl Guard {
                 key_hash,
                 ip: request.ip.clone(),
                 format: audit.format.clone(),
+                tracked_as: tracked_as.filter(|_| pending),
+                max_tokens: request.max_tokens,
             }
         });
         RequestDecision {

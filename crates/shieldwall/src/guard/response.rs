@@ -8,16 +8,18 @@ use crate::anomaly::{Alert, Event};
 use crate::limit::Usage;
 
 impl Guard {
-    /// Feeds the tracker one event for `request`; its alerts become reasons too.
+    /// Feeds the tracker one event for `request` (its completion `pending` when the call goes
+    /// ahead); its alerts become reasons too. Returns them and the account it was tracked as.
     pub(super) fn observe(
         &self,
         request: &Request,
         key_hash: Option<&str>,
         prompt_tokens: u64,
+        pending: bool,
         reasons: &mut Vec<Reason>,
-    ) -> Vec<Alert> {
+    ) -> (Vec<Alert>, Option<String>) {
         let Some(tracker) = &self.inner.tracker else {
-            return Vec::new();
+            return (Vec::new(), None);
         };
         let account = request
             .account
@@ -25,8 +27,9 @@ impl Guard {
             .or_else(|| key_hash.map(|k| format!("key:{k}")))
             .or_else(|| request.ip.clone().map(|ip| format!("ip:{ip}")))
             .unwrap_or_else(|| "anonymous".to_string());
-        let mut event = Event::new(self.unix_ms() as i64, account)
+        let mut event = Event::new(self.unix_ms() as i64, account.clone())
             .with_tokens(u32::try_from(prompt_tokens).unwrap_or(u32::MAX), 0);
+        event.completion_pending = pending;
         if let Some(k) = key_hash {
             event = event.with_key(k);
         }
@@ -63,24 +66,63 @@ impl Guard {
         };
         match observed {
             Ok(alerts) => {
-                for a in &alerts {
-                    let mut r = Reason::new(
-                        GuardKind::Anomaly,
-                        self.inner.policy.tracker.action,
-                        a.kind.name(),
-                    );
-                    r.score = Some(a.score);
-                    reasons.push(r);
-                }
-                alerts
+                self.alert_reasons(&alerts, reasons);
+                (alerts, Some(account))
             }
             Err(e) => {
                 let mut r = Reason::new(GuardKind::Anomaly, Action::Log, "tracker_error");
                 r.detector = Some(e.to_string());
                 reasons.push(r);
-                Vec::new()
+                (Vec::new(), None)
             }
         }
+    }
+
+    fn alert_reasons(&self, alerts: &[Alert], reasons: &mut Vec<Reason>) {
+        for a in alerts {
+            let mut r = Reason::new(
+                GuardKind::Anomaly,
+                self.inner.policy.tracker.action,
+                a.kind.name(),
+            );
+            r.score = Some(a.score);
+            reasons.push(r);
+        }
+    }
+
+    /// Reports the answer's completion tokens to the tracker (for a request observed with its
+    /// completion pending): the cost features see real output sizes. Its alerts become
+    /// reasons too.
+    pub(super) fn complete_usage(
+        &self,
+        ctx: &mut ResponseContext,
+        completion_tokens: u64,
+        reasons: &mut Vec<Reason>,
+    ) -> Vec<Alert> {
+        let (Some(tracker), Some(account)) = (&self.inner.tracker, ctx.tracked_as.take()) else {
+            return Vec::new();
+        };
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        let max_tokens = ctx.max_tokens.map(clamp);
+        let ts = self.unix_ms() as i64;
+        let alerts = match tracker.lock() {
+            Ok(mut t) => t.complete(
+                ts,
+                &account,
+                clamp(ctx.prompt_tokens),
+                clamp(completion_tokens),
+                max_tokens,
+            ),
+            Err(poisoned) => poisoned.into_inner().complete(
+                ts,
+                &account,
+                clamp(ctx.prompt_tokens),
+                clamp(completion_tokens),
+                max_tokens,
+            ),
+        };
+        self.alert_reasons(&alerts, reasons);
+        alerts
     }
 
     /// Output-audit reasons of a complete answer that do not rewrite it: injection (when on
@@ -206,6 +248,7 @@ impl Guard {
         let tokens = completion_tokens
             .unwrap_or_else(|| self.inner.tokens.count(text, ctx.model.as_deref()));
         self.settle(&mut ctx, tokens);
+        let alerts = self.complete_usage(&mut ctx, tokens, &mut reasons);
         let would = outcome_of(&reasons, rewritten);
         let outcome = if policy.shadow { Outcome::Allow } else { would };
         if outcome == Outcome::Block {
@@ -217,6 +260,7 @@ impl Guard {
             would,
             text: out,
             reasons,
+            alerts,
             audit,
         }
     }

@@ -188,6 +188,9 @@ impl GuardStream {
                 .count(&raw, self.ctx.model.as_deref())
         });
         self.guard.settle(&mut self.ctx, tokens);
+        let alerts = self
+            .guard
+            .complete_usage(&mut self.ctx, tokens, &mut reasons);
         let would = outcome_of(&reasons, rewritten);
         let outcome = if policy.shadow { Outcome::Allow } else { would };
         if self.stopped {
@@ -206,6 +209,7 @@ impl GuardStream {
             would,
             text,
             reasons,
+            alerts,
             audit,
         }
     }
