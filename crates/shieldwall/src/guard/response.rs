@@ -158,15 +158,18 @@ impl Guard {
         reasons: &mut Vec<Reason>,
     ) {
         for hit in Canary::scan(&ctx.canaries, text) {
+            // The marker itself never goes into a reason (reasons reach clients and logs): a
+            // short hash names it.
+            let id = format!("canary:{}", short_hash(hit.marker.as_bytes()));
             if reasons
                 .iter()
-                .any(|r| r.guard == GuardKind::Canary && r.detector.as_deref() == Some(&hit.marker))
+                .any(|r| r.guard == GuardKind::Canary && r.detector.as_deref() == Some(&id))
             {
                 continue;
             }
             let mut r = Reason::new(GuardKind::Canary, self.inner.policy.canary.action, hit.how);
             r.channel = Some(GuardChannel::Output);
-            r.detector = Some(hit.marker);
+            r.detector = Some(id);
             reasons.push(r);
         }
     }
