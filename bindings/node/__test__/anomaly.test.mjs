@@ -274,7 +274,8 @@ test('stats and config', () => {
 describe('bad events throw ERR_ANOMALY_EVENT and leave the state unchanged', () => {
   const cases = [
     [{ ts: 1, account: '' }, /event account must not be empty/],
-    [{ ts: '2026-01-01T00:00:00Z', account: 'a' }, /`ts` must be an integer of unix milliseconds/],
+    [{ ts: 'yesterday', account: 'a' }, /ts 'yesterday' is not an rfc 3339 timestamp/],
+    [{ ts: '2026-02-30T00:00:00Z', account: 'a' }, /day out of range/],
     [{ ts: 1.5, account: 'a' }, /`ts` must be an integer/],
     [{ tss: 1, account: 'a' }, /unknown field `tss`, expected one of `ts`, `account`/],
     [{ account: 'a' }, /missing field `ts`/],
@@ -292,6 +293,17 @@ describe('bad events throw ERR_ANOMALY_EVENT and leave the state unchanged', () 
       assert.equal(tracker.stats().events, 0)
     })
   }
+  test('an RFC 3339 ts gives the same state as milliseconds', () => {
+    const asMs = new UsageTracker()
+    const asText = new UsageTracker()
+    for (let i = 0; i < 60; i++) {
+      const prompt = `Give the population of country ${i % 8} in year ${1900 + i}.`
+      asMs.observe({ ts: T0 + i * 60_000, account: 'a', prompt })
+      const stamp = new Date(T0 + i * 60_000).toISOString()
+      asText.observe({ ts: stamp, account: 'a', prompt })
+    }
+    assert.equal(asMs.snapshot(), asText.snapshot())
+  })
   test('the core time field is accepted', () => {
     assert.deepEqual(new UsageTracker().observe({ ts_ms: T0, account: 'a', prompt: 'hi' }), [])
   })

@@ -3,7 +3,7 @@
 //! Events, configurations, fingerprints and snapshots cross the boundary in the core's JSON
 //! forms (snake_case fields, as `shieldwall replay` reads them), parsed by the core's serde
 //! definitions, so unknown fields are rejected by name. The one change is the event's time:
-//! `ts` (integer Unix milliseconds, as in the replay JSON Lines) stands for the core's
+//! `ts` (integer Unix milliseconds or an RFC 3339 string, as in the replay JSON Lines) stands for the core's
 //! `ts_ms`, and alerts carry `ts` too. `observeManyAsync` runs on the libuv thread pool; the
 //! tracker is behind a lock, so calls made meanwhile wait for the batch.
 
@@ -89,8 +89,9 @@ impl From<core::Alert> for Alert {
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct UsageEvent {
-    /// When the request arrived, in Unix milliseconds.
-    pub ts: f64,
+    /// When the request arrived: Unix milliseconds, or an RFC 3339 string.
+    #[napi(ts_type = "number | string")]
+    pub ts: Value,
     /// The account (tenant, user) that sent it; not empty.
     pub account: String,
     /// The prompt text (only its first 4 KiB are hashed).
@@ -137,30 +138,10 @@ pub struct TrackerStats {
     pub evicted_accounts: f64,
 }
 
-/// An event in the replay JSON form (`ts` in Unix milliseconds; `ts_ms` is accepted too) as
-/// the core's `Event`. The message of an error names the event field as the caller wrote it.
+/// An event in the replay JSON form (`ts` in Unix milliseconds or an RFC 3339 string; `ts_ms`
+/// is accepted too) as the core's `Event`, by the core's `event_from_json`.
 fn event(value: Value) -> std::result::Result<Event, String> {
-    let mut value = integral_numbers(value);
-    let Some(object) = value.as_object_mut() else {
-        return Err(format!("an event must be an object, got {value}"));
-    };
-    if let Some(ts) = object.remove("ts") {
-        if object.contains_key("ts_ms") {
-            return Err("an event has both `ts` and `ts_ms`".to_owned());
-        }
-        if !ts.is_i64() {
-            return Err(format!(
-                "event field `ts` must be an integer of unix milliseconds, got {ts}"
-            ));
-        }
-        object.insert("ts_ms".to_owned(), ts);
-    }
-    serde_json::from_value(value).map_err(|e| {
-        format!(
-            "invalid event: {}",
-            e.to_string().replace("`ts_ms`", "`ts`")
-        )
-    })
+    shieldwall::anomaly::event_from_json(integral_numbers(value)).map_err(|e| e.to_string())
 }
 
 /// Every event converted, or an error naming the first bad one.

@@ -3,7 +3,7 @@
 //! Events, configurations, fingerprints and snapshots cross the boundary in the core's JSON
 //! forms: a dict goes through `json.dumps` and the core's serde definitions, so field names,
 //! defaults and "unknown field" errors are the core's. The one change is the event's time:
-//! `ts` (integer Unix milliseconds, as in the `shieldwall replay` JSON Lines) stands for the
+//! `ts` (integer Unix milliseconds or an RFC 3339 string, as in the `shieldwall replay` JSON Lines) stands for the
 //! core's `ts_ms`, and alerts carry `ts` too. The tracker is behind a lock that is only taken
 //! with the GIL released, so a thread holding it never waits for the GIL.
 
@@ -134,29 +134,10 @@ impl Alert {
     }
 }
 
-/// An event in the replay JSON form (`ts` in Unix milliseconds; `ts_ms` is accepted too) as
-/// the core's `Event`. The message of an error names the event field as the caller wrote it.
-fn event(mut value: Value) -> std::result::Result<Event, String> {
-    let Some(object) = value.as_object_mut() else {
-        return Err(format!("an event must be an object, got {value}"));
-    };
-    if let Some(ts) = object.remove("ts") {
-        if object.contains_key("ts_ms") {
-            return Err("an event has both `ts` and `ts_ms`".to_owned());
-        }
-        if !ts.is_i64() {
-            return Err(format!(
-                "event field `ts` must be an integer of unix milliseconds, got {ts}"
-            ));
-        }
-        object.insert("ts_ms".to_owned(), ts);
-    }
-    serde_json::from_value(value).map_err(|e| {
-        format!(
-            "invalid event: {}",
-            e.to_string().replace("`ts_ms`", "`ts`")
-        )
-    })
+/// An event in the replay JSON form (`ts` in Unix milliseconds or an RFC 3339 string; `ts_ms`
+/// is accepted too) as the core's `Event`, by the core's `event_from_json`.
+fn event(value: Value) -> std::result::Result<Event, String> {
+    shieldwall::anomaly::event_from_json(value).map_err(|e| e.to_string())
 }
 
 /// A dict (or JSON text) as JSON text, through `json.dumps`.

@@ -344,7 +344,8 @@ def test_threads_share_one_tracker() -> None:
     "event,message",
     [
         ({"ts": 1, "account": ""}, "event account must not be empty"),
-        ({"ts": "2026-01-01T00:00:00Z", "account": "a"}, "`ts` must be an integer of unix milliseconds"),
+        ({"ts": "yesterday", "account": "a"}, "ts 'yesterday' is not an rfc 3339 timestamp"),
+        ({"ts": "2026-02-30T00:00:00Z", "account": "a"}, "day out of range"),
         ({"ts": 1.5, "account": "a"}, "`ts` must be an integer"),
         ({"tss": 1, "account": "a"}, "unknown field `tss`, expected one of `ts`, `account`"),
         ({"account": "a"}, "missing field `ts`"),
@@ -439,3 +440,14 @@ def test_exception_hierarchy_and_surface() -> None:
     for name in ["Alert", "AnomalyError", "Evidence", "UsageTracker"]:
         assert name in shieldwall.__all__
         assert getattr(shieldwall, name).__module__.startswith("shieldwall")
+
+
+def test_rfc3339_timestamps_equal_milliseconds() -> None:
+    """`ts` may be an RFC 3339 string, as in `shieldwall replay`: the same state results."""
+    as_ms, as_text = UsageTracker(), UsageTracker()
+    for i in range(60):
+        prompt = f"Give the population of country {i % 8} in year {1900 + i}."
+        as_ms.observe({"ts": 1767571200000 + i * 60_000, "account": "a", "prompt": prompt})
+        stamp = f"2026-01-05T{i // 60:02d}:{i % 60:02d}:00Z"
+        as_text.observe({"ts": stamp, "account": "a", "prompt": prompt})
+    assert as_ms.snapshot() == as_text.snapshot()

@@ -836,7 +836,7 @@ class UsageTracker:
     def observe(self, event: Mapping[str, Any]) -> list[Alert]:
         """Observes one request and returns the alerts it raised (often none).
 
-        ``event`` has the ``shieldwall replay`` fields: ``ts`` (integer Unix milliseconds),
+        ``event`` has the ``shieldwall replay`` fields: ``ts`` (integer Unix milliseconds or an RFC 3339 string),
         ``account``, and optional ``prompt`` (or ``fingerprint``), ``key``, ``ip``,
         ``prompt_tokens``, ``completion_tokens``, ``max_tokens``, ``model``, ``logprobs``.
         Events should come in time order. A bad event raises ``AnomalyError`` (kind

@@ -35,6 +35,9 @@ enum Repr {
         ts: String,
         why: String,
     },
+    BadEvent {
+        message: String,
+    },
 }
 
 /// An error from the anomaly tracker: a bad configuration, a malformed event or an unreadable
@@ -86,6 +89,11 @@ impl AnomalyError {
             },
         }
     }
+    pub(crate) fn bad_event(message: String) -> Self {
+        Self {
+            repr: Repr::BadEvent { message },
+        }
+    }
     pub(crate) fn snapshot(message: String) -> Self {
         Self {
             repr: Repr::Snapshot { message },
@@ -99,7 +107,8 @@ impl AnomalyError {
             Repr::EmptyAccount
             | Repr::BadIp { .. }
             | Repr::PromptTooLarge { .. }
-            | Repr::BadTimestamp { .. } => AnomalyErrorKind::InvalidEvent,
+            | Repr::BadTimestamp { .. }
+            | Repr::BadEvent { .. } => AnomalyErrorKind::InvalidEvent,
             Repr::Snapshot { .. } => AnomalyErrorKind::InvalidSnapshot,
         }
     }
@@ -115,6 +124,7 @@ impl fmt::Display for AnomalyError {
                 write!(f, "prompt of {len} bytes exceeds the maximum of {max}")
             }
             Repr::Snapshot { message } => write!(f, "snapshot: {message}"),
+            Repr::BadEvent { message } => f.write_str(message),
             Repr::BadTimestamp { ts, why } => {
                 write!(f, "ts '{ts}' is not an rfc 3339 timestamp: {why}")
             }

@@ -138,6 +138,53 @@ impl Event {
     }
 }
 
+/// An event from its JSON form as the bindings take it: the [`Event`] field names, with `ts`
+/// (integer Unix milliseconds or an RFC 3339 string, as in `shieldwall replay`) for `ts_ms`
+/// (also accepted); unknown fields are rejected by name. Errors name the field as written.
+///
+/// # Example
+/// ```
+/// use serde_json::json;
+/// use shieldwall::anomaly::event_from_json;
+///
+/// let a = event_from_json(json!({"ts": "2026-01-05T00:00:00Z", "account": "acme"}))?;
+/// let b = event_from_json(json!({"ts": 1_767_571_200_000i64, "account": "acme"}))?;
+/// assert_eq!(a, b);
+/// let err = event_from_json(json!({"ts": 1.5, "account": "acme"})).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "event field `ts` must be an integer of unix milliseconds or an rfc 3339 string, got 1.5"
+/// );
+/// # Ok::<(), shieldwall::anomaly::AnomalyError>(())
+/// ```
+pub fn event_from_json(mut value: serde_json::Value) -> Result<Event, super::AnomalyError> {
+    use super::AnomalyError;
+    let bad = |m: String| AnomalyError::bad_event(m);
+    let Some(object) = value.as_object_mut() else {
+        return Err(bad(format!("an event must be an object, got {value}")));
+    };
+    if let Some(ts) = object.remove("ts") {
+        if object.contains_key("ts_ms") {
+            return Err(bad("an event has both `ts` and `ts_ms`".to_owned()));
+        }
+        let ms = match &ts {
+            serde_json::Value::String(s) => super::parse_rfc3339(s)?,
+            v => v.as_i64().ok_or_else(|| {
+                bad(format!(
+                    "event field `ts` must be an integer of unix milliseconds or an rfc 3339 string, got {ts}"
+                ))
+            })?,
+        };
+        object.insert("ts_ms".to_owned(), ms.into());
+    }
+    serde_json::from_value(value).map_err(|e| {
+        bad(format!(
+            "invalid event: {}",
+            e.to_string().replace("`ts_ms`", "`ts`")
+        ))
+    })
+}
+
 /// The network prefix of an IP address: IPv4 /24 or IPv6 /48 (IPv4-mapped IPv6 counts as
 /// IPv4), tagged by family in the top byte.
 pub(crate) fn ip_prefix(ip: &str) -> Result<u64, AnomalyError> {

@@ -61,7 +61,7 @@ mod time;
 pub use alerts::{Alert, AlertKind, Evidence};
 pub use config::TrackerConfig;
 pub use error::{AnomalyError, AnomalyErrorKind};
-pub use event::{Event, FINGERPRINT_MAX_BYTES, Fingerprint, MINHASH_LEN};
+pub use event::{Event, FINGERPRINT_MAX_BYTES, Fingerprint, MINHASH_LEN, event_from_json};
 pub use snapshot::Snapshot;
 pub use time::parse_rfc3339;
 
