@@ -67,7 +67,8 @@ export declare class Guard {
    * Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic messages;
    * an object or its JSON text) for `{ key, account, ip }`. Never throws for what it finds
    * (findings are `reasons`); throws `ERR_GUARD_JSON` for text that is not JSON,
-   * `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats.
+   * `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats,
+   * `ERR_INVALID_CONFIG` for an unknown option or format.
    */
   checkRequest(body: Record<string, any> | string, options?: CheckRequestOptions | undefined | null): RequestDecision
   /**

@@ -153,6 +153,7 @@ describe('checkRequest', () => {
     )
     throwsCode(() => guard.checkRequest(42), 'ERR_GUARD_BODY', 'body: expected an object or JSON text, got a number')
     throwsCode(() => guard.checkRequest({ messages: [] }, { format: 'gemini' }), 'ERR_INVALID_CONFIG', /format must be/)
+    throwsCode(() => guard.checkRequest({ messages: [] }, { kye: 'k' }), 'ERR_INVALID_CONFIG', 'unknown option `kye`')
   })
 
   test('an injection is blocked with no body and no context', () => {
@@ -196,6 +197,23 @@ describe('checkRequest', () => {
     }
     assert.ok(kinds.includes('extraction'), JSON.stringify(kinds))
   })
+})
+
+test('every option index.d.ts declares is accepted', () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const body = /export interface CheckRequestOptions \{([^}]*)\}/.exec(dts)[1]
+  const fields = [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1])
+  assert.deepEqual(fields, ['key', 'account', 'ip', 'format'])
+  const d = new Guard().checkRequest({ messages: [] }, { key: 'k', account: 'a', ip: '::1', format: 'openai_chat' })
+  assert.equal(d.audit.format, 'openai_chat')
+})
+
+test('express.d.ts declares every export of express.js', () => {
+  const dts = readFileSync(new URL('../express.d.ts', import.meta.url), 'utf8')
+  const declared = [...dts.matchAll(/^export declare (?:function|const) (\w+)/gm)].map((m) => m[1]).sort()
+  assert.deepEqual(declared, Object.keys(require('../express.js')).sort())
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  for (const f of ['express.js', 'express.d.ts']) assert.ok(pkg.files.includes(f), f)
 })
 
 describe('policies', () => {

@@ -20,8 +20,8 @@ use shieldwall::text::{OffsetIndex, Unit};
 
 use crate::anomaly::Alert;
 use crate::error::{self, Code, Result};
+use crate::options::{Checked, Names, integral_numbers};
 use napi::bindgen_prelude::Error;
-use crate::options::integral_numbers;
 
 /// One finding of the guard and what it did. It never holds the text it was found in.
 #[napi(object)]
@@ -143,6 +143,11 @@ pub struct CheckRequestOptions {
     /// The body's format; detected when not given.
     #[napi(ts_type = "'openai_chat' | 'openai_responses' | 'anthropic_messages'")]
     pub format: Option<String>,
+}
+
+impl Names for CheckRequestOptions {
+    const NAMES: &'static [&'static str] = &["key", "account", "ip", "format"];
+    const TYPE: &'static str = "CheckRequestOptions";
 }
 
 /// A request body: a parsed object, or the raw JSON text (parsed by the core).
@@ -313,13 +318,19 @@ impl RequestDecision {
 impl RequestDecision {
     /// `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403) or `'rate_limited'`
     /// (429). In shadow mode always `'allow'`: see `would`.
-    #[napi(getter, ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'")]
+    #[napi(
+        getter,
+        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'"
+    )]
     pub fn outcome(&self) -> String {
         name(&self.outcome)
     }
 
     /// The outcome without shadow mode.
-    #[napi(getter, ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'")]
+    #[napi(
+        getter,
+        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'"
+    )]
     pub fn would(&self) -> String {
         name(&self.would)
     }
@@ -558,14 +569,17 @@ impl Guard {
     /// Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic messages;
     /// an object or its JSON text) for `{ key, account, ip }`. Never throws for what it finds
     /// (findings are `reasons`); throws `ERR_GUARD_JSON` for text that is not JSON,
-    /// `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats.
+    /// `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats,
+    /// `ERR_INVALID_CONFIG` for an unknown option or format.
     #[napi]
     pub fn check_request(
         &self,
         #[napi(ts_arg_type = "Record<string, any> | string")] body: Value,
-        options: Option<CheckRequestOptions>,
+        #[napi(ts_arg_type = "CheckRequestOptions | undefined | null")] options: Option<
+            Checked<CheckRequestOptions>,
+        >,
     ) -> Result<RequestDecision> {
-        Call::new(body, options)?
+        Call::new(body, options.map(|o| o.0))?
             .run(&self.inner)
             .map_err(Failure::into_error)
     }
@@ -576,11 +590,13 @@ impl Guard {
     pub fn check_request_async(
         &self,
         #[napi(ts_arg_type = "Record<string, any> | string")] body: Value,
-        options: Option<CheckRequestOptions>,
+        #[napi(ts_arg_type = "CheckRequestOptions | undefined | null")] options: Option<
+            Checked<CheckRequestOptions>,
+        >,
     ) -> Result<AsyncTask<CheckRequestTask>> {
         Ok(AsyncTask::new(CheckRequestTask {
             guard: self.inner.clone(),
-            call: Some(Call::new(body, options)?),
+            call: Some(Call::new(body, options.map(|o| o.0))?),
         }))
     }
 
