@@ -250,7 +250,8 @@ function guardResponse(guard, decision, res) {
       for (const [n, v] of Object.entries(headers)) res.setHeader(n, v)
     }
     start()
-    if (mode === 'pass') through(writeHead)(res.statusCode, res.statusMessage)
+    // a JSON answer's head waits for its check; the others go out now (flushHeaders works)
+    if (mode !== 'json') through(writeHead)(res.statusCode, res.statusMessage)
     return this
   }
 

@@ -140,8 +140,15 @@ async function startGuarded(guard, upstream, options = {}) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(req.body),
       })
-      res.statusCode = up.status
-      res.setHeader('content-type', up.headers.get('content-type'))
+      const type = up.headers.get('content-type')
+      if (type === 'text/event-stream') {
+        // the head at once, as SSE proxies do
+        res.writeHead(up.status, { 'content-type': type, 'content-length': '999' })
+        res.flushHeaders()
+      } else {
+        res.statusCode = up.status
+        res.setHeader('content-type', type)
+      }
       for await (const chunk of up.body) res.write(chunk)
       res.end()
     })
