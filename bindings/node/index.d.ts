@@ -45,6 +45,82 @@ export declare class Decision {
 }
 
 /**
+ * One policy over every primitive (injection classifier, redactor, rate limits, usage
+ * tracker, canaries, system-prompt leakage, audit log), applied to each request and answer.
+ */
+export declare class Guard {
+  /**
+   * A guard over `policy`: TOML or JSON text, or an object (the policy's JSON form);
+   * `undefined` for the default policy. Throws `ERR_GUARD_POLICY` with the path of the bad
+   * field (and its line, for text).
+   */
+  constructor(policy?: string | Record<string, any> | undefined | null)
+  /**
+   * A guard over the policy file at `path` (TOML, or JSON when it starts with `{`). Throws
+   * `ERR_GUARD_IO` when it cannot be read, `ERR_GUARD_POLICY` (message prefixed with the
+   * path) when it is invalid.
+   */
+  static fromFile(path: string): Guard
+  /** The policy in force, in its JSON form. */
+  get policy(): Record<string, any>
+  /**
+   * Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic messages;
+   * an object or its JSON text) for `{ key, account, ip }`. Never throws for what it finds
+   * (findings are `reasons`); throws `ERR_GUARD_JSON` for text that is not JSON,
+   * `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats,
+   * `ERR_INVALID_CONFIG` for an unknown option or format.
+   */
+  checkRequest(body: Record<string, any> | string, options?: CheckRequestOptions | undefined | null): RequestDecision
+  /**
+   * `checkRequest` on the libuv thread pool (JSON parsing, scanning and a Redis round trip
+   * do not block the event loop); rejects with the same error codes.
+   */
+  checkRequestAsync(body: Record<string, any> | string, options?: CheckRequestOptions | undefined | null): Promise<RequestDecision>
+  /**
+   * Checks the model's answer to an allowed request: a string (the answer text) or a JSON
+   * answer body of any of the three formats (its texts are rewritten and returned as
+   * `body`). New PII and secrets are redacted, the request's placeholders restored,
+   * canaries and system-prompt leakage checked, and the token reservation settled with
+   * `completionTokens` (for a body: the usage it reports; otherwise counted from the text).
+   * Throws `ERR_GUARD_CONTEXT_USED` when the decision's context was used before,
+   * `ERR_GUARD_NOT_ALLOWED` for a refused request.
+   */
+  checkResponse(decision: RequestDecision, answer: string | Record<string, any>, completionTokens?: number | undefined | null): ResponseDecision
+  /**
+   * A stream over a streamed answer's text: `push` each chunk and send what it returns,
+   * then `finish`. Uses the decision's context (once).
+   */
+  streamResponse(decision: RequestDecision): GuardStream
+  /**
+   * A stream over a streamed answer in server-sent events (OpenAI chat-completions, OpenAI
+   * responses or Anthropic messages): `push` the upstream's bytes as they come and send
+   * what it returns (the rewritten complete events), then `finish`. Uses the decision's
+   * context (once).
+   */
+  streamSse(decision: RequestDecision): SseStream
+}
+
+/**
+ * Guards a streamed answer's text: redaction on the fly, restore of the request's
+ * placeholders, canaries watched chunk by chunk.
+ */
+export declare class GuardStream {
+  /**
+   * Adds a chunk of the answer; returns the text safe to send now (possibly empty: text
+   * that may be part of a secret or a placeholder is held back). Throws
+   * `ERR_GUARD_STREAM_FINISHED` after `finish`.
+   */
+  push(chunk: string): string
+  /** Whether a canary stopped the stream (every later push returns nothing). */
+  get stopped(): boolean
+  /**
+   * Ends the answer: the decision's `text` is the rest to send. Settles the reservation
+   * with `completionTokens` (counted from the text when not given).
+   */
+  finish(completionTokens?: number | undefined | null): ResponseDecision
+}
+
+/**
  * Detects prompt injection and jailbreaks: a calibrated score, the flag at a threshold, and
  * the signals behind it. Reusable; cheap to share with async tasks.
  */
@@ -260,12 +336,81 @@ export declare class Redactor {
   stream(vault?: Vault | undefined | null): StreamRedactor
 }
 
+/**
+ * What `Guard.checkRequest` decided. Its context (the reservation, the vault of
+ * placeholders, the system prompt, the canaries) goes with it to `checkResponse`,
+ * `streamResponse` or `streamSse`, once.
+ */
+export declare class RequestDecision {
+  /**
+   * `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403) or `'rate_limited'`
+   * (429). In shadow mode always `'allow'`: see `would`.
+   */
+  get outcome(): 'allow' | 'redact' | 'block' | 'rate_limited'
+  /** The outcome without shadow mode. */
+  get would(): 'allow' | 'redact' | 'block' | 'rate_limited'
+  /** Whether the call goes ahead (`allow` or `redact`). */
+  get allowed(): boolean
+  /** Whether the policy is in shadow mode. */
+  get shadow(): boolean
+  /** The HTTP status a gateway answers: 200, 403 or 429. */
+  get status(): number
+  /** Every finding with its action. */
+  get reasons(): Array<Reason>
+  /**
+   * The body to forward to the model (the redacted texts written back) when the call goes
+   * ahead; `null` when it is refused.
+   */
+  get body(): Record<string, any> | null
+  /**
+   * Rate-limit headers (`ratelimit-policy`, `ratelimit`, `x-ratelimit-*`, `retry-after`),
+   * lowercase names.
+   */
+  get headers(): Record<string, string>
+  /**
+   * The usage tracker's alerts raised by this request (also in `reasons` as `anomaly`
+   * reasons with the policy's tracker action).
+   */
+  get alerts(): Array<Alert>
+  /**
+   * The audit event of this decision, in the core's JSON form (snake_case keys; kinds,
+   * hashes and spans, never a raw value).
+   */
+  get audit(): Record<string, any>
+  /** Prompt tokens counted (or estimated). */
+  get promptTokens(): number
+  /** Tokens reserved against the token limits (prompt + `max_tokens`). */
+  get reservedTokens(): number
+  /** Whether the context is still there for an answer check. */
+  get hasContext(): boolean
+  /** The decision as a plain object (used by `JSON.stringify`). */
+  toJSON(): Record<string, any>
+}
+
 /** An admitted call's estimate, to be settled with the real usage by `RateLimiter.settle`. */
 export declare class Reservation {
   /** The decision made when reserving. */
   get decision(): Decision
   /** Whether the reservation was settled or cancelled. */
   get settled(): boolean
+}
+
+/**
+ * Guards a streamed answer in server-sent events: each pushed piece of the upstream's bytes
+ * gives back the complete events, rewritten.
+ */
+export declare class SseStream {
+  /**
+   * Adds bytes of the upstream's event stream (a `Buffer` / `Uint8Array`, or a string);
+   * returns the rewritten complete events to send now. Throws `ERR_GUARD_STREAM_FINISHED`
+   * after `finish`.
+   */
+  push(chunk: Buffer | string): string
+  /**
+   * Ends the stream: the last events to send and the decision (the reservation is settled
+   * with the usage the upstream reported, else with the tokens counted from the text).
+   */
+  finish(): SseEnd
 }
 
 /**
@@ -412,6 +557,18 @@ export interface CheckOptions {
   requests?: number
   /** Other scope values, e.g. `{ account: 'acme', ip: '203.0.113.0/24' }`. */
   scopes?: Record<string, string>
+}
+
+/** Who is calling, and how the body is to be read. */
+export interface CheckRequestOptions {
+  /** The caller's API key (limits are kept per key; only its hash is logged). */
+  key?: string
+  /** The account (tenant) the call is billed to. */
+  account?: string
+  /** The client's IP address. */
+  ip?: string
+  /** The body's format; detected when not given. */
+  format?: 'openai_chat' | 'openai_responses' | 'anthropic_messages'
 }
 
 /** One feature behind an alert: its value and the threshold it crossed. */
@@ -641,6 +798,36 @@ export interface RateLimiterOptions {
   maxKeys?: number
 }
 
+/** One finding of the guard and what it did. It never holds the text it was found in. */
+export interface Reason {
+  /** Which guard found it. */
+  guard: 'injection' | 'redact' | 'limit' | 'canary' | 'leak' | 'size' | 'anomaly'
+  /** What the policy made of it (in shadow mode: what it would have done). */
+  action: 'block' | 'redact' | 'flag' | 'log'
+  /**
+   * A short machine-readable detail: the redaction kind (`email`), the limit's name, how a
+   * canary was found, the alert kind.
+   */
+  detail: string
+  /** The channel it was found on. */
+  channel?: 'user' | 'system' | 'document' | 'output'
+  /** The index of the request message it was found in. */
+  message?: number
+  /** The index of the text part within that message. */
+  part?: number
+  /**
+   * `[start, end)` in UTF-16 code units of the text it was found in (the part's text for a
+   * request, the answer text for a string answer): `text.slice(start, end)` is the finding.
+   * Not given for answers checked as JSON bodies or streams (their text is assembled by the
+   * core, not a JavaScript string).
+   */
+  span?: [number, number]
+  /** The detector id or rule name, when there is one. */
+  detector?: string
+  /** A score (injection probability, retry-after seconds, leaked word count...). */
+  score?: number
+}
+
 /**
  * The result of a redaction: the redacted text and the findings (spans in the original text,
  * in order of position).
@@ -650,6 +837,31 @@ export interface Redaction {
   text: string
   /** What was found, in order of position. */
   findings: Array<Finding>
+}
+
+/** What `checkResponse` (or a stream's `finish`) decided about an answer. */
+export interface ResponseDecision {
+  /** `'allow'`, `'redact'` or `'block'` (in shadow mode never `'block'`). */
+  outcome: 'allow' | 'redact' | 'block'
+  /** The outcome without shadow mode. */
+  would: 'allow' | 'redact' | 'block'
+  /** Whether the answer may be sent (`outcome` is not `'block'`). */
+  allowed: boolean
+  /**
+   * The text to return (redacted, the request's placeholders restored); empty when
+   * blocked. For a JSON answer, its texts joined; for a stream's `finish`, the rest of the
+   * text not yet returned by `push`.
+   */
+  text: string
+  /**
+   * The JSON answer with its texts rewritten (for an object answer; `undefined`
+   * otherwise). Do not send it when the outcome is `'block'`.
+   */
+  body?: Record<string, any>
+  /** Every finding with its action. */
+  reasons: Array<Reason>
+  /** The audit event, in the core's JSON form. */
+  audit: Record<string, any>
 }
 
 /**
@@ -686,6 +898,14 @@ export interface Signal {
   count?: number
   /** A one-line explanation: the family or class, and what was found. */
   detail: string
+}
+
+/** The end of an SSE stream. */
+export interface SseEnd {
+  /** The last events to send (held back text, a partial event at the end). */
+  events: string
+  /** The decision about the whole answer. */
+  decision: ResponseDecision
 }
 
 /** Sizes of a tracker's state. */

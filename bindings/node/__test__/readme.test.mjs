@@ -24,7 +24,8 @@ blocks.forEach(({ url, code }, i) => {
       assert: (cond, ...msg) => assert.ok(cond, msg.join(' ') || 'console.assert failed'),
       log: () => {},
     }
-    const fakeRequire = (name) => (name === 'shieldwall' ? require('../index.js') : require(name))
+    const ours = { shieldwall: '../index.js', 'shieldwall/express': '../express.js' }
+    const fakeRequire = (name) => require(ours[name] ?? name)
     await new AsyncFunction('require', 'console', code)(fakeRequire, strictConsole)
   })
 })

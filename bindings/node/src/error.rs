@@ -9,7 +9,9 @@
 //! `ERR_REDACT_CONFIG`, `ERR_REDACT_DETECTOR`, `ERR_REDACT_PARSE` for the redactor;
 //! `ERR_INJECTION_CONFIG`, `ERR_INJECTION_PATTERN`, `ERR_INJECTION_MODEL` (and
 //! `ERR_INPUT_TOO_LARGE`) for the injection classifier; `ERR_ANOMALY_CONFIG`,
-//! `ERR_ANOMALY_EVENT`, `ERR_ANOMALY_SNAPSHOT` for the usage tracker. napi-rs
+//! `ERR_ANOMALY_EVENT`, `ERR_ANOMALY_SNAPSHOT` for the usage tracker; `ERR_GUARD_POLICY`,
+//! `ERR_GUARD_BODY`, `ERR_GUARD_JSON`, `ERR_GUARD_IO`, `ERR_GUARD_CONTEXT_USED`,
+//! `ERR_GUARD_NOT_ALLOWED`, `ERR_GUARD_STREAM_FINISHED` for the Guard. napi-rs
 //! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
@@ -78,6 +80,20 @@ pub enum Code {
     AnomalyEvent,
     /// A usage tracker snapshot cannot be read or is of another version.
     AnomalySnapshot,
+    /// A guard policy is invalid (the message names the field's path and line).
+    GuardPolicy,
+    /// A request body is not one of the formats the guard reads (JSON path in the message).
+    GuardBody,
+    /// A request body given as text is not JSON.
+    GuardJson,
+    /// A policy file cannot be read.
+    GuardIo,
+    /// A decision's context was already used for an answer.
+    GuardContextUsed,
+    /// A refused request's decision was given an answer to check.
+    GuardNotAllowed,
+    /// A guard stream was used after `finish`.
+    GuardStreamFinished,
     /// Any other core error (kinds added to the core later).
     Other,
 }
@@ -111,6 +127,13 @@ impl AsRef<str> for Code {
             Code::AnomalyConfig => "ERR_ANOMALY_CONFIG",
             Code::AnomalyEvent => "ERR_ANOMALY_EVENT",
             Code::AnomalySnapshot => "ERR_ANOMALY_SNAPSHOT",
+            Code::GuardPolicy => "ERR_GUARD_POLICY",
+            Code::GuardBody => "ERR_GUARD_BODY",
+            Code::GuardJson => "ERR_GUARD_JSON",
+            Code::GuardIo => "ERR_GUARD_IO",
+            Code::GuardContextUsed => "ERR_GUARD_CONTEXT_USED",
+            Code::GuardNotAllowed => "ERR_GUARD_NOT_ALLOWED",
+            Code::GuardStreamFinished => "ERR_GUARD_STREAM_FINISHED",
             Code::Other => "ERR_SHIELDWALL",
         }
     }

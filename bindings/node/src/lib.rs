@@ -5,6 +5,7 @@
 
 mod anomaly;
 mod error;
+mod guard;
 mod injection;
 mod keys;
 mod limit;
@@ -13,6 +14,10 @@ mod redact;
 mod text;
 
 pub use anomaly::{Alert, Evidence, ObserveManyTask, TrackerStats, UsageEvent, UsageTracker};
+pub use guard::{
+    CheckRequestOptions, CheckRequestTask, Guard, GuardStream, Reason, RequestDecision,
+    ResponseDecision, SseEnd, SseStream,
+};
 pub use injection::{
     ClassifyManyTask, ClassifyTask, InjectionClassifier, InjectionClassifierOptions, InjectionRule,
     Signal, Verdict,
