@@ -932,8 +932,8 @@ export interface TrackerStats {
  * definition, so an unknown field is an error naming it.
  */
 export interface UsageEvent {
-  /** When the request arrived, in Unix milliseconds. */
-  ts: number
+  /** When the request arrived: Unix milliseconds, or an RFC 3339 string. */
+  ts: number | string
   /** The account (tenant, user) that sent it; not empty. */
   account: string
   /** The prompt text (only its first 4 KiB are hashed). */
