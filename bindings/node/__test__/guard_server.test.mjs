@@ -364,6 +364,26 @@ test('413 past maxBodyBytes; a body parsed before the middleware is used', async
   assert.throws(() => guardMiddleware(new Guard(), { maxBodyBytes: 0 }), RangeError)
 })
 
+test('an answer the handler checked itself passes; a second end is harmless', async () => {
+  const guard = new Guard()
+  const mw = guardMiddleware(guard)
+  const server = http.createServer((req, res) =>
+    mw(req, res, () => {
+      const answer = { choices: [{ message: { content: 'to bob@corp.io' } }] }
+      const body = req.url === '/self' ? guard.checkResponse(req.shieldwall, answer).body : answer
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(body))
+      res.end()
+    }),
+  )
+  const url = await listen(server)
+  for (const path of ['/self', '/middleware']) {
+    const r = await post(url + path, request('chat', 'hi', false), 'sk-self')
+    assert.equal(r.status, 200)
+    assert.deepEqual(await r.json(), { choices: [{ message: { content: 'to [EMAIL_1]' } }] })
+  }
+})
+
 test('other answers pass unchanged, and rateLimit still works', async () => {
   const guard = new Guard()
   const mw = guardMiddleware(guard)
