@@ -83,7 +83,8 @@ export declare class Guard {
    * canaries and system-prompt leakage checked, and the token reservation settled with
    * `completionTokens` (for a body: the usage it reports; otherwise counted from the text).
    * Throws `ERR_GUARD_CONTEXT_USED` when the decision's context was used before,
-   * `ERR_GUARD_NOT_ALLOWED` for a refused request.
+   * `ERR_GUARD_NOT_ALLOWED` for a refused request, `ERR_GUARD_FOREIGN_DECISION` for a
+   * decision of another guard.
    */
   checkResponse(decision: RequestDecision, answer: string | Record<string, any>, completionTokens?: number | undefined | null): ResponseDecision
   /**

@@ -282,8 +282,10 @@ describe('answers', () => {
     }
   })
 
-  test('bad answers and token counts throw without using the context', () => {
+  test('bad answers, token counts and another guard throw without using the context', () => {
     const d = allowed()
+    throwsCode(() => new Guard().checkResponse(d, 'x'), 'ERR_GUARD_FOREIGN_DECISION')
+    throwsCode(() => new Guard().streamSse(d), 'ERR_GUARD_FOREIGN_DECISION')
     throwsCode(() => guard.checkResponse(d, 5), 'ERR_GUARD_BODY', 'answer: expected a string or an object, got a number')
     throwsCode(() => guard.checkResponse(d, 'x', -1), 'ERR_INVALID_CONFIG', /completionTokens/)
     assert.equal(d.hasContext, true)
