@@ -44,10 +44,10 @@ pub struct Reason {
     pub message: Option<u32>,
     /// The index of the text part within that message.
     pub part: Option<u32>,
-    /// `[start, end)` in UTF-16 code units of the text it was found in (the part's text for a
-    /// request, the answer text for a string answer): `text.slice(start, end)` is the finding.
-    /// Not given for answers checked as JSON bodies or streams (their text is assembled by the
-    /// core, not a JavaScript string).
+    /// `[start, end)` in UTF-16 code units of the text it was found in, so that
+    /// `text.slice(start, end)` is the finding: the part's text for a request; for an answer,
+    /// the answer string, the concatenated chunks of a `GuardStream`, the text deltas of an
+    /// `SseStream`, or `answerText(body)` for a JSON answer body.
     #[napi(ts_type = "[number, number]")]
     pub span: Option<Vec<f64>>,
     /// The detector id or rule name, when there is one.
@@ -515,6 +515,15 @@ impl ResponseDecision {
     }
 }
 
+/// The text of a JSON answer body as `checkResponse` checks it: its text slots (chat
+/// `choices[i].message.content`, Anthropic `content[i].text`, responses
+/// `output[i].content[j].text`) in order, joined by U+E000. The spans of that check's reasons
+/// index into it.
+#[napi]
+pub fn answer_text(#[napi(ts_arg_type = "Record<string, any>")] body: Value) -> String {
+    core::answer_text(&body)
+}
+
 fn completion_tokens(n: Option<i64>) -> Result<Option<u64>> {
     n.map(|v| u64::try_from(v).map_err(|_| error::invalid_option("completionTokens", v)))
         .transpose()
@@ -651,8 +660,9 @@ impl Guard {
             Value::Object(_) => {
                 let ctx = decision.take_context(self)?;
                 let mut body = integral_numbers(answer);
+                let text = core::answer_text(&body);
                 let d = self.inner.check_response_body(ctx, &mut body);
-                Ok(ResponseDecision::new(&d, None, Some(body)))
+                Ok(ResponseDecision::new(&d, Some(&text), Some(body)))
             }
             other => Err(Error::new(
                 Code::GuardBody,
@@ -722,7 +732,12 @@ impl GuardStream {
     pub fn finish(&mut self, completion_tokens: Option<i64>) -> Result<ResponseDecision> {
         let tokens = self::completion_tokens(completion_tokens)?;
         let stream = self.inner.take().ok_or_else(finished)?;
-        Ok(ResponseDecision::new(&stream.finish(tokens), None, None))
+        let text = stream.audited_text().to_owned();
+        Ok(ResponseDecision::new(
+            &stream.finish(tokens),
+            Some(&text),
+            None,
+        ))
     }
 }
 
@@ -763,10 +778,12 @@ impl SseStream {
     #[napi]
     pub fn finish(&mut self) -> Result<SseEnd> {
         let stream = self.inner.take().ok_or_else(finished)?;
+        // A span past this text (in an event `finish` still reads) is left out.
+        let text = stream.audited_text().to_owned();
         let end = stream.finish();
         Ok(SseEnd {
             events: end.events,
-            decision: ResponseDecision::new(&end.decision, None, None),
+            decision: ResponseDecision::new(&end.decision, Some(&text), None),
         })
     }
 }
