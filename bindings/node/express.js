@@ -43,7 +43,8 @@
 // - the answer goes back through the guard: `application/json` (2xx) answers are buffered and
 //   checked with `checkResponse` (403 `blocked_output` when blocked; content-length fixed),
 //   `text/event-stream` answers go through an `SseStream` chunk by chunk as they are written
-//   (content-length removed), other answers pass unchanged; the rate-limit headers are added.
+//   (content-length removed), other answers pass unchanged (as do answers the handler already
+//   checked with `guard.checkResponse(req.shieldwall, ...)`); the rate-limit headers are added.
 'use strict'
 
 /** The bearer token of the `Authorization` header, else the client's address. */
@@ -207,11 +208,16 @@ function guardResponse(guard, decision, res) {
   let bufferedBytes = 0
   let overflow = false
 
+  let ended = false
+
   const start = () => {
     if (mode !== undefined) return
     for (const [name, value] of Object.entries(decision.headers)) setHeader(name, value)
     const type = String(res.getHeader('content-type') || '').toLowerCase()
-    if (type.startsWith('text/event-stream')) {
+    if (!decision.hasContext) {
+      // the handler checked the answer itself (guard.checkResponse(req.shieldwall, ...))
+      mode = 'pass'
+    } else if (type.startsWith('text/event-stream')) {
       mode = 'sse'
       res.removeHeader('content-length')
       sse = guard.streamSse(decision)
@@ -258,7 +264,7 @@ function guardResponse(guard, decision, res) {
   res.write = function (chunk, encoding, callback) {
     const a = args(chunk, encoding, callback)
     start()
-    if (mode === 'pass') return write(a.chunk, a.encoding, a.callback)
+    if (mode === 'pass' || ended) return write(a.chunk, a.encoding, a.callback)
     const bytes = toBuffer(a.chunk, a.encoding)
     if (mode === 'sse') {
       const out = sse === null ? '' : sse.push(bytes)
@@ -282,8 +288,9 @@ function guardResponse(guard, decision, res) {
   res.end = function (chunk, encoding, callback) {
     const a = args(chunk, encoding, callback)
     start()
-    if (mode === 'pass') return end(a.chunk, a.encoding, a.callback)
+    if (mode === 'pass' || ended) return end(a.chunk, a.encoding, a.callback)
     if (a.chunk !== undefined && a.chunk !== null) res.write(a.chunk, a.encoding)
+    ended = true
     if (mode === 'sse') {
       let rest = ''
       if (sse !== null) {

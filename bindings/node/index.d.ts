@@ -83,7 +83,8 @@ export declare class Guard {
    * canaries and system-prompt leakage checked, and the token reservation settled with
    * `completionTokens` (for a body: the usage it reports; otherwise counted from the text).
    * Throws `ERR_GUARD_CONTEXT_USED` when the decision's context was used before,
-   * `ERR_GUARD_NOT_ALLOWED` for a refused request.
+   * `ERR_GUARD_NOT_ALLOWED` for a refused request, `ERR_GUARD_FOREIGN_DECISION` for a
+   * decision of another guard.
    */
   checkResponse(decision: RequestDecision, answer: string | Record<string, any>, completionTokens?: number | undefined | null): ResponseDecision
   /**
@@ -525,6 +526,14 @@ export interface Alert {
   evidence: Array<Evidence>
 }
 
+/**
+ * The text of a JSON answer body as `checkResponse` checks it: its text slots (chat
+ * `choices[i].message.content`, Anthropic `content[i].text`, responses
+ * `output[i].content[j].text`) in order, joined by U+E000. The spans of that check's reasons
+ * index into it.
+ */
+export declare function answerText(body: Record<string, any>): string
+
 /** The decision for one request. */
 export interface Authorization {
   /** Whether the request may proceed. */
@@ -816,10 +825,10 @@ export interface Reason {
   /** The index of the text part within that message. */
   part?: number
   /**
-   * `[start, end)` in UTF-16 code units of the text it was found in (the part's text for a
-   * request, the answer text for a string answer): `text.slice(start, end)` is the finding.
-   * Not given for answers checked as JSON bodies or streams (their text is assembled by the
-   * core, not a JavaScript string).
+   * `[start, end)` in UTF-16 code units of the text it was found in, so that
+   * `text.slice(start, end)` is the finding: the part's text for a request; for an answer,
+   * the answer string, the concatenated chunks of a `GuardStream`, the text deltas of an
+   * `SseStream`, or `answerText(body)` for a JSON answer body.
    */
   span?: [number, number]
   /** The detector id or rule name, when there is one. */

@@ -851,6 +851,7 @@ module.exports.SseStream = nativeBinding.SseStream
 module.exports.StreamRedactor = nativeBinding.StreamRedactor
 module.exports.UsageTracker = nativeBinding.UsageTracker
 module.exports.Vault = nativeBinding.Vault
+module.exports.answerText = nativeBinding.answerText
 module.exports.checkKey = nativeBinding.checkKey
 module.exports.normalize = nativeBinding.normalize
 module.exports.normalizeAsync = nativeBinding.normalizeAsync

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { describe, test } from 'node:test'
 
 const require = createRequire(import.meta.url)
-const { Guard, RequestDecision } = require('../index.js')
+const { Guard, RequestDecision, answerText } = require('../index.js')
 
 const vectors = readFileSync(new URL('../../../testdata/guard/requests.jsonl', import.meta.url), 'utf8')
   .split('\n')
@@ -136,6 +136,11 @@ describe('checkRequest', () => {
     assert.equal(json.status, 200)
     assert.equal(json.reasons[0].detail, 'email')
     assert.deepEqual(json.body, sync.body)
+  })
+
+  test('answerText joins the text slots of a JSON answer', () => {
+    assert.equal(answerText({ content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'there' }] }), 'Hi\uE000there')
+    assert.equal(answerText({ id: 1 }), '')
   })
 
   test('bad bodies throw with a stable code and the JSON path', async () => {
@@ -268,22 +273,24 @@ describe('answers', () => {
   test('the context is used once', () => {
     const d = allowed()
     assert.equal(d.hasContext, true)
-    const r = guard.checkResponse(d, 'Hello [EMAIL_1], write to bob@corp.io', 9)
-    assert.equal(r.text, 'Hello ann@corp.io, write to [EMAIL_2]')
+    const r = guard.checkResponse(d, '😀 Hello [EMAIL_1], write to bob@corp.io', 9)
+    assert.equal(r.text, '😀 Hello ann@corp.io, write to [EMAIL_2]')
     assert.equal(r.outcome, 'redact')
     assert.equal(r.allowed, true)
     assert.equal(r.audit.tokens, 9)
     assert.equal(r.body, undefined)
     const found = r.reasons.find((x) => x.detail === 'email')
-    assert.equal('Hello [EMAIL_1], write to bob@corp.io'.slice(...found.span), 'bob@corp.io')
+    assert.equal('😀 Hello [EMAIL_1], write to bob@corp.io'.slice(...found.span), 'bob@corp.io')
     assert.equal(d.hasContext, false)
     for (const use of [() => guard.checkResponse(d, 'x'), () => guard.streamResponse(d), () => guard.streamSse(d)]) {
       throwsCode(use, 'ERR_GUARD_CONTEXT_USED')
     }
   })
 
-  test('bad answers and token counts throw without using the context', () => {
+  test('bad answers, token counts and another guard throw without using the context', () => {
     const d = allowed()
+    throwsCode(() => new Guard().checkResponse(d, 'x'), 'ERR_GUARD_FOREIGN_DECISION')
+    throwsCode(() => new Guard().streamSse(d), 'ERR_GUARD_FOREIGN_DECISION')
     throwsCode(() => guard.checkResponse(d, 5), 'ERR_GUARD_BODY', 'answer: expected a string or an object, got a number')
     throwsCode(() => guard.checkResponse(d, 'x', -1), 'ERR_INVALID_CONFIG', /completionTokens/)
     assert.equal(d.hasContext, true)
@@ -298,6 +305,8 @@ describe('answers', () => {
     for (const [body, text] of bodies) {
       const r = guard.checkResponse(allowed(), body)
       assert.equal(r.outcome, 'redact')
+      const found = r.reasons.find((x) => x.detail === 'email')
+      assert.equal(answerText(body).slice(...found.span), 'bob@corp.io')
       assert.equal(text(r.body), 'Hi ann@corp.io, mail [EMAIL_2]')
       assert.equal(text(body), 'Hi [EMAIL_1], mail bob@corp.io', 'the argument is not changed')
       assert.equal(r.audit.tokens, 7)
@@ -327,6 +336,9 @@ describe('answers', () => {
     out += end.text
     assert.equal(out, 'Hi ann@corp.io. New key: [ACCESS_TOKEN_1] (keep it).')
     assert.equal(end.audit.tokens, 12)
+    const raw = 'Hi [EMAIL_1]. New key: ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o (keep it).'
+    const token = end.reasons.find((x) => x.guard === 'redact')
+    assert.equal(raw.slice(...token.span), 'ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o')
     throwsCode(() => stream.push('x'), 'ERR_GUARD_STREAM_FINISHED')
     throwsCode(() => stream.finish(), 'ERR_GUARD_STREAM_FINISHED')
   })
@@ -395,6 +407,8 @@ describe('SseStream', () => {
       assert.ok(!out.includes('ghp_8fK2'), out)
       assert.equal(decision.outcome, 'redact')
       assert.equal(decision.audit.tokens, f.tokens)
+      const token = decision.reasons.find((x) => x.guard === 'redact')
+      assert.equal(answer.slice(...token.span), 'ghp_8fK2mQx9Lz1Rt5Vb7Nc3Hj6Pw4Sd0Ya2Ue8o')
       for (const cut of [1, 3, 7, 64]) {
         assert.equal(run(f.wire, cut, false).out, out, `pieces of ${cut} bytes`)
         assert.equal(run(f.wire, cut, true).out, out, `pieces of ${cut} bytes as strings`)

@@ -11,7 +11,8 @@
 //! `ERR_INPUT_TOO_LARGE`) for the injection classifier; `ERR_ANOMALY_CONFIG`,
 //! `ERR_ANOMALY_EVENT`, `ERR_ANOMALY_SNAPSHOT` for the usage tracker; `ERR_GUARD_POLICY`,
 //! `ERR_GUARD_BODY`, `ERR_GUARD_JSON`, `ERR_GUARD_IO`, `ERR_GUARD_CONTEXT_USED`,
-//! `ERR_GUARD_NOT_ALLOWED`, `ERR_GUARD_STREAM_FINISHED` for the Guard. napi-rs
+//! `ERR_GUARD_NOT_ALLOWED`, `ERR_GUARD_FOREIGN_DECISION`, `ERR_GUARD_STREAM_FINISHED` for
+//! the Guard. napi-rs
 //! sets `err.code` from the error's status, so the status here is our own [`Code`].
 
 use napi::bindgen_prelude::{Error, Status};
@@ -92,6 +93,8 @@ pub enum Code {
     GuardContextUsed,
     /// A refused request's decision was given an answer to check.
     GuardNotAllowed,
+    /// A decision was given to another guard than the one that made it.
+    GuardForeignDecision,
     /// A guard stream was used after `finish`.
     GuardStreamFinished,
     /// Any other core error (kinds added to the core later).
@@ -133,6 +136,7 @@ impl AsRef<str> for Code {
             Code::GuardIo => "ERR_GUARD_IO",
             Code::GuardContextUsed => "ERR_GUARD_CONTEXT_USED",
             Code::GuardNotAllowed => "ERR_GUARD_NOT_ALLOWED",
+            Code::GuardForeignDecision => "ERR_GUARD_FOREIGN_DECISION",
             Code::GuardStreamFinished => "ERR_GUARD_STREAM_FINISHED",
             Code::Other => "ERR_SHIELDWALL",
         }

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use napi::Task;
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Env, Status};
@@ -43,10 +44,10 @@ pub struct Reason {
     pub message: Option<u32>,
     /// The index of the text part within that message.
     pub part: Option<u32>,
-    /// `[start, end)` in UTF-16 code units of the text it was found in (the part's text for a
-    /// request, the answer text for a string answer): `text.slice(start, end)` is the finding.
-    /// Not given for answers checked as JSON bodies or streams (their text is assembled by the
-    /// core, not a JavaScript string).
+    /// `[start, end)` in UTF-16 code units of the text it was found in, so that
+    /// `text.slice(start, end)` is the finding: the part's text for a request; for an answer,
+    /// the answer string, the concatenated chunks of a `GuardStream`, the text deltas of an
+    /// `SseStream`, or `answerText(body)` for a JSON answer body.
     #[napi(ts_type = "[number, number]")]
     pub span: Option<Vec<f64>>,
     /// The detector id or rule name, when there is one.
@@ -215,7 +216,7 @@ impl Call {
     }
 
     /// Parses the body, checks it, and writes the redacted texts back.
-    fn run(self, guard: &core::Guard) -> std::result::Result<RequestDecision, Failure> {
+    fn run(self, guard: &core::Guard, id: u64) -> std::result::Result<RequestDecision, Failure> {
         let mut body = match self.body {
             Body::Json(v) => v,
             Body::Text(t) => serde_json::from_str(&t)
@@ -238,7 +239,7 @@ impl Call {
         } else {
             None
         };
-        Ok(RequestDecision::new(&request, &mut decision, body))
+        Ok(RequestDecision::new(id, &request, &mut decision, body))
     }
 }
 
@@ -259,10 +260,17 @@ pub struct RequestDecision {
     prompt_tokens: u64,
     reserved_tokens: u64,
     context: Mutex<Option<ResponseContext>>,
+    /// The id of the guard that decided.
+    guard: u64,
 }
 
 impl RequestDecision {
-    fn new(request: &Request, d: &mut core::RequestDecision, body: Option<Value>) -> Self {
+    fn new(
+        guard: u64,
+        request: &Request,
+        d: &mut core::RequestDecision,
+        body: Option<Value>,
+    ) -> Self {
         let text_of = |m: Option<usize>, p: Option<usize>| {
             request
                 .messages
@@ -282,12 +290,21 @@ impl RequestDecision {
             prompt_tokens: d.prompt_tokens,
             reserved_tokens: d.reserved_tokens,
             context: Mutex::new(d.context.take()),
+            guard,
         }
     }
 
     /// Takes the context: `ERR_GUARD_NOT_ALLOWED` for a refused call, `ERR_GUARD_CONTEXT_USED`
     /// the second time.
-    fn take_context(&self) -> Result<ResponseContext> {
+    fn take_context(&self, guard: &Guard) -> Result<ResponseContext> {
+        if self.guard != guard.id {
+            return Err(Error::new(
+                Code::GuardForeignDecision,
+                "the decision was made by another Guard: check the answer with the guard that \
+                 checked the request"
+                    .to_owned(),
+            ));
+        }
         if !self.outcome.allowed() {
             return Err(Error::new(
                 Code::GuardNotAllowed,
@@ -498,6 +515,15 @@ impl ResponseDecision {
     }
 }
 
+/// The text of a JSON answer body as `checkResponse` checks it: its text slots (chat
+/// `choices[i].message.content`, Anthropic `content[i].text`, responses
+/// `output[i].content[j].text`) in order, joined by U+E000. The spans of that check's reasons
+/// index into it.
+#[napi]
+pub fn answer_text(#[napi(ts_arg_type = "Record<string, any>")] body: Value) -> String {
+    core::answer_text(&body)
+}
+
 fn completion_tokens(n: Option<i64>) -> Result<Option<u64>> {
     n.map(|v| u64::try_from(v).map_err(|_| error::invalid_option("completionTokens", v)))
         .transpose()
@@ -509,7 +535,12 @@ fn completion_tokens(n: Option<i64>) -> Result<Option<u64>> {
 #[derive(Debug, Clone)]
 pub struct Guard {
     inner: core::Guard,
+    /// Tells this guard's decisions from another's (their contexts hold its reservations).
+    id: u64,
 }
+
+/// The id of the next guard built.
+static NEXT_GUARD_ID: AtomicU64 = AtomicU64::new(1);
 
 fn policy_arg(policy: Option<Value>) -> Result<Policy> {
     let err = |e: GuardError| guard_error(&e);
@@ -531,7 +562,10 @@ fn policy_arg(policy: Option<Value>) -> Result<Policy> {
 
 fn build(policy: Policy) -> Result<Guard> {
     let inner = core::Guard::from_policy(policy).map_err(|e| guard_error(&e))?;
-    Ok(Guard { inner })
+    Ok(Guard {
+        inner,
+        id: NEXT_GUARD_ID.fetch_add(1, Ordering::Relaxed),
+    })
 }
 
 #[napi]
@@ -580,7 +614,7 @@ impl Guard {
         >,
     ) -> Result<RequestDecision> {
         Call::new(body, options.map(|o| o.0))?
-            .run(&self.inner)
+            .run(&self.inner, self.id)
             .map_err(Failure::into_error)
     }
 
@@ -596,6 +630,7 @@ impl Guard {
     ) -> Result<AsyncTask<CheckRequestTask>> {
         Ok(AsyncTask::new(CheckRequestTask {
             guard: self.inner.clone(),
+            id: self.id,
             call: Some(Call::new(body, options.map(|o| o.0))?),
         }))
     }
@@ -606,7 +641,8 @@ impl Guard {
     /// canaries and system-prompt leakage checked, and the token reservation settled with
     /// `completionTokens` (for a body: the usage it reports; otherwise counted from the text).
     /// Throws `ERR_GUARD_CONTEXT_USED` when the decision's context was used before,
-    /// `ERR_GUARD_NOT_ALLOWED` for a refused request.
+    /// `ERR_GUARD_NOT_ALLOWED` for a refused request, `ERR_GUARD_FOREIGN_DECISION` for a
+    /// decision of another guard.
     #[napi]
     pub fn check_response(
         &self,
@@ -617,15 +653,16 @@ impl Guard {
         let tokens = self::completion_tokens(completion_tokens)?;
         match answer {
             Value::String(text) => {
-                let ctx = decision.take_context()?;
+                let ctx = decision.take_context(self)?;
                 let d = self.inner.check_response(ctx, &text, tokens);
                 Ok(ResponseDecision::new(&d, Some(&text), None))
             }
             Value::Object(_) => {
-                let ctx = decision.take_context()?;
+                let ctx = decision.take_context(self)?;
                 let mut body = integral_numbers(answer);
+                let text = core::answer_text(&body);
                 let d = self.inner.check_response_body(ctx, &mut body);
-                Ok(ResponseDecision::new(&d, None, Some(body)))
+                Ok(ResponseDecision::new(&d, Some(&text), Some(body)))
             }
             other => Err(Error::new(
                 Code::GuardBody,
@@ -642,7 +679,7 @@ impl Guard {
     #[napi]
     pub fn stream_response(&self, decision: &RequestDecision) -> Result<GuardStream> {
         Ok(GuardStream {
-            inner: Some(self.inner.stream_response(decision.take_context()?)),
+            inner: Some(self.inner.stream_response(decision.take_context(self)?)),
         })
     }
 
@@ -653,7 +690,7 @@ impl Guard {
     #[napi]
     pub fn stream_sse(&self, decision: &RequestDecision) -> Result<SseStream> {
         Ok(SseStream {
-            inner: Some(self.inner.stream_sse(decision.take_context()?)),
+            inner: Some(self.inner.stream_sse(decision.take_context(self)?)),
         })
     }
 }
@@ -695,7 +732,12 @@ impl GuardStream {
     pub fn finish(&mut self, completion_tokens: Option<i64>) -> Result<ResponseDecision> {
         let tokens = self::completion_tokens(completion_tokens)?;
         let stream = self.inner.take().ok_or_else(finished)?;
-        Ok(ResponseDecision::new(&stream.finish(tokens), None, None))
+        let text = stream.audited_text().to_owned();
+        Ok(ResponseDecision::new(
+            &stream.finish(tokens),
+            Some(&text),
+            None,
+        ))
     }
 }
 
@@ -736,10 +778,12 @@ impl SseStream {
     #[napi]
     pub fn finish(&mut self) -> Result<SseEnd> {
         let stream = self.inner.take().ok_or_else(finished)?;
+        // A span past this text (in an event `finish` still reads) is left out.
+        let text = stream.audited_text().to_owned();
         let end = stream.finish();
         Ok(SseEnd {
             events: end.events,
-            decision: ResponseDecision::new(&end.decision, None, None),
+            decision: ResponseDecision::new(&end.decision, Some(&text), None),
         })
     }
 }
@@ -748,6 +792,7 @@ impl SseStream {
 #[derive(Debug)]
 pub struct CheckRequestTask {
     guard: core::Guard,
+    id: u64,
     call: Option<Call>,
 }
 
@@ -760,7 +805,7 @@ impl Task for CheckRequestTask {
             .call
             .take()
             .ok_or_else(|| napi::Error::from_reason("the task ran twice"))?;
-        Ok(call.run(&self.guard))
+        Ok(call.run(&self.guard, self.id))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<RequestDecision, Status> {

@@ -16,7 +16,7 @@ mod text;
 pub use anomaly::{Alert, Evidence, ObserveManyTask, TrackerStats, UsageEvent, UsageTracker};
 pub use guard::{
     CheckRequestOptions, CheckRequestTask, Guard, GuardStream, Reason, RequestDecision,
-    ResponseDecision, SseEnd, SseStream,
+    ResponseDecision, SseEnd, SseStream, answer_text,
 };
 pub use injection::{
     ClassifyManyTask, ClassifyTask, InjectionClassifier, InjectionClassifierOptions, InjectionRule,
