@@ -15,7 +15,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
 use shieldwall::guard::{
-    self as core, Format, GuardError, GuardErrorKind, Policy, Request, ResponseContext,
+    self as core, Format, GuardError, GuardErrorKind, Policy, Request, ResponseContext, json_kind,
 };
 use shieldwall::text::{OffsetIndex, Unit};
 
@@ -166,20 +166,9 @@ fn body_arg(body: Value) -> Result<Body> {
             Code::GuardBody,
             format!(
                 "body: expected an object or JSON text, got {}",
-                kind_of(&other)
+                json_kind(&other)
             ),
         )),
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -554,7 +543,7 @@ fn policy_arg(policy: Option<Value>) -> Result<Policy> {
             Code::GuardPolicy,
             format!(
                 "policy: expected TOML or JSON text or an object, got {}",
-                kind_of(&other)
+                json_kind(&other)
             ),
         )),
     }
@@ -668,7 +657,7 @@ impl Guard {
                 Code::GuardBody,
                 format!(
                     "answer: expected a string or an object, got {}",
-                    kind_of(&other)
+                    json_kind(&other)
                 ),
             )),
         }

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use shieldwall::guard::{DEFAULT_POLICY_TOML, Format, Guard, NullSink, Outcome, Policy, Request};
+use shieldwall::guard::{
+    DEFAULT_POLICY_TOML, Format, Guard, NullSink, Outcome, Policy, Request, json_kind,
+};
 use shieldwall::limit::ManualClock;
 
-use crate::jsonl::{self, Input, kind_of};
+use crate::jsonl::{self, Input};
 
 /// Arguments of `shieldwall policy`.
 #[derive(Debug, clap::Args)]
@@ -90,7 +92,7 @@ fn opt_str<'a>(object: &'a Map<String, Value>, field: &str) -> Result<Option<&'a
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(format!(
             "field \"{field}\" must be a string, found {}",
-            kind_of(other)
+            json_kind(other)
         )),
     }
 }

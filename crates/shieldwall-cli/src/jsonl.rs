@@ -11,6 +11,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
+use shieldwall::guard::json_kind;
 
 /// Longest input line accepted; longer lines are skipped with an error object.
 pub const DEFAULT_MAX_LINE: usize = 64 << 20;
@@ -120,7 +121,7 @@ where
         Some(Value::String(s)) => f(s, object),
         Some(other) => Err(format!(
             "field \"{field}\" must be a string, found {}",
-            kind_of(other)
+            json_kind(other)
         )),
         None => Err(format!("missing field \"{field}\"")),
     })
@@ -166,20 +167,12 @@ where
     }
     let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid json: {e}"))?;
     let Value::Object(object) = value else {
-        return Err(format!("expected a json object, found {}", kind_of(&value)));
+        return Err(format!(
+            "expected a json object, found {}",
+            json_kind(&value)
+        ));
     };
     f(&object)
-}
-
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

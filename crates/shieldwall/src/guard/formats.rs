@@ -110,12 +110,20 @@ impl Loc {
             } else {
                 self.path.clone()
             },
-            format!("expected {expected}, got {}", kind_of(got)),
+            format!("expected {expected}, got {}", json_kind(got)),
         )
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// What kind of JSON value `v` is, as error messages say it: `null`, `a boolean`, `a number`,
+/// `a string`, `an array`, `an object`.
+///
+/// # Example
+/// ```
+/// use shieldwall::guard::json_kind;
+/// assert_eq!(json_kind(&serde_json::json!([1])), "an array");
+/// ```
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -68,7 +68,7 @@ pub use builder::GuardBuilder;
 pub use canary::{CANARY_HEX, CANARY_PREFIX, Canary, CanaryHit, PARTIAL_HEX};
 pub use decision::{GuardKind, Outcome, Reason, RequestDecision, ResponseDecision};
 pub use error::{GuardError, GuardErrorKind};
-pub use formats::{Format, MAX_PARTS};
+pub use formats::{Format, MAX_PARTS, json_kind};
 pub use leak::{LeakIndex, MAX_PROMPT_WORDS};
 pub use policy::{
     Action, AuditSettings, CanarySettings, ChannelPolicy, Channels, DEFAULT_POLICY_TOML,
