@@ -1,6 +1,6 @@
-// examples/express/app.js, driven through node:http (and through Express when it is
-// installed), so that the example cannot rot. The example requires 'shieldwall' and
-// 'shieldwall/express': here they resolve to this package.
+// examples/express/app.js, driven through node:http and through Express (a dev dependency of
+// this package), so that the example cannot rot. The example requires 'shieldwall',
+// 'shieldwall/express' and 'express': here they resolve to this package and its dependencies.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { once } from 'node:events'
@@ -34,12 +34,7 @@ const post = (url, body) =>
     body: JSON.stringify(body),
   })
 
-let express
-try {
-  express = require('express')
-} catch {
-  express = undefined
-}
+ours.express = require.resolve('express')
 
 test('the example loads examples/policy.toml', () => {
   assert.equal(example.DEFAULT_POLICY, new URL('../../../examples/policy.toml', import.meta.url).pathname)
@@ -47,8 +42,10 @@ test('the example loads examples/policy.toml', () => {
   assert.throws(() => example.loadGuard('/no/such/policy.toml'), { code: 'ERR_GUARD_IO' })
 })
 
-const cases = [['node:http', (guard) => example.createHandler(guard)]]
-if (express) cases.push(['express', (guard) => example.createApp(guard)])
+const cases = [
+  ['node:http', (guard) => example.createHandler(guard)],
+  ['express', (guard) => example.createApp(guard)],
+]
 
 for (const [name, make] of cases) {
   describe(`the example app (${name})`, async () => {

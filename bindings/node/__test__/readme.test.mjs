@@ -25,7 +25,28 @@ blocks.forEach(({ url, code }, i) => {
       log: () => {},
     }
     const ours = { shieldwall: '../index.js', 'shieldwall/express': '../express.js' }
-    const fakeRequire = (name) => require(ours[name] ?? name)
-    await new AsyncFunction('require', 'console', code)(fakeRequire, strictConsole)
+    // An app an example starts listens on a free port and is closed after the example.
+    const servers = []
+    const express = () => {
+      const app = require('express')()
+      const listen = app.listen.bind(app)
+      app.listen = (_port, ...rest) => {
+        const server = listen(0, '127.0.0.1', ...rest.filter((a) => typeof a === 'function'))
+        servers.push(server)
+        return server
+      }
+      return app
+    }
+    const fakeRequire = (name) => (name === 'express' ? express : require(ours[name] ?? name))
+    const policy = new URL('../../../examples/policy.toml', import.meta.url).pathname
+    const saved = process.env.SHIELDWALL_POLICY
+    process.env.SHIELDWALL_POLICY = policy
+    try {
+      await new AsyncFunction('require', 'console', code)(fakeRequire, strictConsole)
+    } finally {
+      if (saved === undefined) delete process.env.SHIELDWALL_POLICY
+      else process.env.SHIELDWALL_POLICY = saved
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    }
   })
 })
