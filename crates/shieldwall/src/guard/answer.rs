@@ -71,6 +71,29 @@ pub fn completion_tokens(v: &Value) -> Option<u64> {
         .and_then(Value::as_u64)
 }
 
+/// The text of a JSON answer as [`Guard::check_response_body`] audits it: every text slot
+/// (chat `choices[i].message.content`, Anthropic `content[i].text`, responses
+/// `output[i].content[j].text`) in order, joined by U+E000. The byte spans of that decision's
+/// output reasons index into this text (bindings use it to give spans in code points).
+///
+/// # Example
+/// ```
+/// use shieldwall::guard::answer_text;
+/// use serde_json::json;
+///
+/// let body = json!({"content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "there"}]});
+/// assert_eq!(answer_text(&body), "Hi\u{E000}there");
+/// assert_eq!(answer_text(&json!({"id": 1})), "");
+/// ```
+pub fn answer_text(body: &Value) -> String {
+    let pointers = text_pointers(body);
+    let texts: Vec<&str> = pointers
+        .iter()
+        .filter_map(|p| body.pointer(p).and_then(Value::as_str))
+        .collect();
+    texts.join(SEPARATOR.encode_utf8(&mut [0; 4]))
+}
+
 impl Guard {
     /// Checks a JSON answer of the OpenAI chat-completions, OpenAI responses or Anthropic
     /// messages API in place: its texts go through [`check_response`](Self::check_response)
@@ -98,11 +121,7 @@ impl Guard {
     /// ```
     pub fn check_response_body(&self, ctx: ResponseContext, body: &mut Value) -> ResponseDecision {
         let pointers = text_pointers(body);
-        let texts: Vec<&str> = pointers
-            .iter()
-            .filter_map(|p| body.pointer(p).and_then(Value::as_str))
-            .collect();
-        let joined = texts.join(SEPARATOR.encode_utf8(&mut [0; 4]));
+        let joined = answer_text(body);
         let decision = self.check_response(ctx, &joined, completion_tokens(body));
         if decision.outcome == Outcome::Block {
             return decision;
@@ -160,6 +179,17 @@ mod tests {
             .as_str()
             .unwrap();
         assert!(!text.contains("AKIAZ3MQ7WLQ4HX2TQPB"), "{text}");
+    }
+
+    #[test]
+    fn output_spans_index_into_the_answer_text() {
+        let guard = Guard::new();
+        let mut body = json!({"choices": [{"message": {"content": "ok"}},
+            {"message": {"content": "é mail bob@corp.io"}}]});
+        let text = answer_text(&body);
+        let d = guard.check_response_body(context(&guard, "hi"), &mut body);
+        let (s, e) = d.reasons[0].span.expect("span");
+        assert_eq!(&text[s..e], "bob@corp.io");
     }
 
     #[test]

@@ -62,7 +62,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use answer::completion_tokens;
+pub use answer::{answer_text, completion_tokens};
 pub use audit::{AuditEvent, AuditSink, FileSink, MemorySink, NullSink, StderrSink, short_hash};
 pub use builder::GuardBuilder;
 pub use canary::{CANARY_HEX, CANARY_PREFIX, Canary, CanaryHit, PARTIAL_HEX};

@@ -151,6 +151,13 @@ impl SseStream {
         self.stream.stopped()
     }
 
+    /// The answer's text taken from the text deltas so far, as
+    /// [`GuardStream::audited_text`]: the byte spans of the final decision's output reasons
+    /// index into it (when [`finish`](Self::finish) reads no further event).
+    pub fn audited_text(&self) -> &str {
+        self.stream.audited_text()
+    }
+
     /// Takes the upstream's next bytes; returns the rewritten complete events (events end with
     /// a blank line; `\r\n` line ends are accepted and written as `\n`).
     pub fn push(&mut self, bytes: &[u8]) -> String {

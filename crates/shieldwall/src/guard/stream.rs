@@ -84,6 +84,27 @@ impl GuardStream {
         self.stopped
     }
 
+    /// The answer's raw text pushed so far, as [`finish`](Self::finish) audits it (at most
+    /// the first 1 MiB): the byte spans of the final decision's output reasons index into it.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::{Guard, Message, Request, Role};
+    ///
+    /// let guard = Guard::new();
+    /// let req = Request::new().key("k").message(Message::text(Role::User, "hi"));
+    /// let mut stream = guard.stream_response(guard.check_request(&req).context.expect("allowed"));
+    /// stream.push("Mail bob@");
+    /// stream.push("corp.io");
+    /// let raw = stream.audited_text().to_string();
+    /// let decision = stream.finish(None);
+    /// let (s, e) = decision.reasons[0].span.expect("span");
+    /// assert_eq!(&raw[s..e], "bob@corp.io");
+    /// ```
+    pub fn audited_text(&self) -> &str {
+        &self.raw
+    }
+
     /// Adds a chunk of the answer; returns the text safe to send now. After
     /// [`end_text`](Self::end_text), or when a canary stopped the stream, it returns nothing.
     pub fn push(&mut self, chunk: &str) -> String {
