@@ -4,7 +4,8 @@
 //! each core module's error type gets one subclass (`TextError` for `shieldwall::text`,
 //! `ApiKeyError` for `shieldwall::keys`, named so as not to shadow Python's `KeyError`;
 //! `LimitError` for `shieldwall::limit`; `RedactError` for `shieldwall::redact`;
-//! `InjectionError` for `shieldwall::injection`; `AnomalyError` for `shieldwall::anomaly`).
+//! `InjectionError` for `shieldwall::injection`; `AnomalyError` for `shieldwall::anomaly`;
+//! `GuardError` for `shieldwall::guard`).
 //! The instance
 //! carries `kind`, the core error kind in snake case, for callers that branch on it (and
 //! `ApiKeyError` the `part` of a key that is wrong, `RedactError` the `detector_id`).
@@ -291,6 +292,41 @@ pub fn negative_max_input(max: isize) -> Error {
         format!("max_input_bytes must not be negative, got {max}"),
         "invalid_config",
     )
+}
+
+pyo3::create_exception!(
+    shieldwall,
+    GuardError,
+    ShieldwallError,
+    "An error from the Guard. `kind` is \"policy\" (a bad policy: `path` names the field, `line` the line), \"body\" (a request body that is not one of the three formats: `path` is its JSON path), \"json\" (a body or answer that is not JSON), \"io\" (a policy file that cannot be read) or \"context\" (a decision's response context used twice, or a refused request's)."
+);
+
+/// A `GuardError` with its message, `kind`, `path` and `line`.
+pub fn guard_error(
+    message: String,
+    kind: &'static str,
+    path: Option<&str>,
+    line: Option<usize>,
+) -> Error {
+    let py_err = GuardError::new_err(message);
+    Python::attach(|py| {
+        let value = py_err.value(py);
+        // Setting an attribute on a fresh exception instance cannot fail but for memory.
+        let _ = value.setattr("kind", kind);
+        let _ = value.setattr("path", path);
+        let _ = value.setattr("line", line);
+    });
+    Error(py_err)
+}
+
+/// A core policy error of the file `file`: its message prefixed with the file name.
+pub fn guard_error_in(file: &str, err: &shieldwall::guard::GuardError) -> Error {
+    let kind = match err.kind() {
+        shieldwall::guard::GuardErrorKind::Io => "io",
+        shieldwall::guard::GuardErrorKind::Body => "body",
+        _ => "policy",
+    };
+    guard_error(format!("{file}: {err}"), kind, err.path(), err.line())
 }
 
 /// Results of calls into the core.

@@ -5,6 +5,7 @@
 
 mod anomaly;
 mod error;
+mod guard;
 mod injection;
 mod keys;
 mod limit;
@@ -20,8 +21,12 @@ mod _native {
     use crate::anomaly::{Alert, Evidence, UsageTracker};
     #[pymodule_export]
     use crate::error::{
-        AnomalyError, ApiKeyError, InjectionError, LimitError, RedactError, ShieldwallError,
-        TextError,
+        AnomalyError, ApiKeyError, GuardError, InjectionError, LimitError, RedactError,
+        ShieldwallError, TextError,
+    };
+    #[pymodule_export]
+    use crate::guard::{
+        Guard, GuardStream, Reason, RequestDecision, ResponseDecision, SseEnd, SseStream,
     };
     #[pymodule_export]
     use crate::injection::{InjectionClassifier, Signal, Verdict};

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
+from os import PathLike
 from typing import Any, Literal, TypeAlias, final
 
 __all__ = [
@@ -38,6 +39,14 @@ __all__ = [
     "NormalizedText",
     "Normalizer",
     "normalize",
+    "GuardError",
+    "Guard",
+    "Reason",
+    "RequestDecision",
+    "ResponseDecision",
+    "GuardStream",
+    "SseStream",
+    "SseEnd",
     "__version__",
 ]
 
@@ -866,3 +875,217 @@ class UsageTracker:
     def fingerprint(text: str) -> dict[str, Any]:
         """The fingerprint of a prompt: pass it as an event's ``fingerprint`` instead of the
         prompt, so the text need not be kept."""
+
+class GuardError(ShieldwallError):
+    """An error from the Guard.
+
+    ``kind`` is ``"policy"`` (a bad policy: ``path`` names the field, ``line`` the line),
+    ``"body"`` (a request body that is not one of the three formats: ``path`` is its JSON
+    path), ``"json"`` (a body or answer that is not JSON), ``"io"`` (a policy file that cannot
+    be read) or ``"context"`` (a decision's response context used twice, or a refused
+    request's).
+    """
+
+    kind: str
+    path: str | None
+    line: int | None
+
+_GuardName: TypeAlias = Literal["injection", "redact", "limit", "canary", "leak", "size", "anomaly"]
+_ActionName: TypeAlias = Literal["block", "redact", "flag", "log"]
+_RequestOutcome: TypeAlias = Literal["allow", "redact", "block", "rate_limited"]
+_AnswerOutcome: TypeAlias = Literal["allow", "redact", "block"]
+
+@final
+class Reason:
+    """One finding and what it did (never the text it was found in)."""
+
+    @property
+    def guard(self) -> _GuardName:
+        """Which guard found it."""
+    @property
+    def action(self) -> _ActionName:
+        """What the policy made of it (in shadow mode: what it would have done)."""
+    @property
+    def detail(self) -> str:
+        """A short machine-readable detail: the redaction kind, the limit's name, the alert kind."""
+    @property
+    def channel(self) -> Literal["user", "system", "document", "output"] | None:
+        """The channel it was found on, when known."""
+    @property
+    def message(self) -> int | None:
+        """The index of the message (requests) it was found in."""
+    @property
+    def part(self) -> int | None:
+        """The index of the part within the message."""
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """``(start, end)`` in code points of the part's text (requests) or of the answer."""
+    @property
+    def detector(self) -> str | None:
+        """The detector id or rule name, when there is one."""
+    @property
+    def score(self) -> float | None:
+        """A score (injection probability, redaction confidence, retry-after seconds...)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that are set, as a dict (``span`` as a list)."""
+
+@final
+class RequestDecision:
+    """What ``Guard.check_request`` decided. An allowed decision carries the context that
+    ``Guard.check_response``, ``Guard.stream_response`` or ``Guard.stream_sse`` takes, once."""
+
+    @property
+    def outcome(self) -> _RequestOutcome:
+        """The outcome (in shadow mode always ``"allow"``; see ``would``)."""
+    @property
+    def would(self) -> _RequestOutcome:
+        """What the outcome would be without shadow mode."""
+    @property
+    def shadow(self) -> bool:
+        """Whether the policy was in shadow mode."""
+    @property
+    def allowed(self) -> bool:
+        """Whether the call goes ahead (``allow`` or ``redact``)."""
+    @property
+    def status(self) -> int:
+        """The HTTP status a gateway answers: 200, 403 (blocked) or 429 (rate limited)."""
+    @property
+    def reasons(self) -> list[Reason]:
+        """Every finding with its action (spans in code points of the part's text)."""
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The body to forward (redacted when the outcome is ``redact``); ``None`` when refused."""
+    def body_json(self) -> str | None:
+        """The body to forward as compact JSON text; ``None`` when refused."""
+    @property
+    def headers(self) -> dict[str, str]:
+        """The rate-limit headers (``ratelimit-policy``, ``ratelimit``, ``x-ratelimit-*``,
+        and ``retry-after`` when limited)."""
+    @property
+    def alerts(self) -> list[Alert]:
+        """The usage tracker's alerts raised by this request."""
+    @property
+    def audit(self) -> dict[str, Any]:
+        """The audit event (the JSON line the audit sink writes: no raw text, byte spans)."""
+    @property
+    def prompt_tokens(self) -> int:
+        """Prompt tokens counted (or estimated)."""
+    @property
+    def reserved_tokens(self) -> int:
+        """Tokens reserved against the token limits (prompt + ``max_tokens``)."""
+    @property
+    def has_context(self) -> bool:
+        """Whether the response context is still there (allowed and not yet used)."""
+    def __bool__(self) -> bool:
+        """Whether the call goes ahead."""
+
+@final
+class ResponseDecision:
+    """What the guard decided about an answer."""
+
+    @property
+    def outcome(self) -> _AnswerOutcome:
+        """The outcome (in shadow mode never ``"block"``)."""
+    @property
+    def would(self) -> _AnswerOutcome:
+        """What the outcome would be without shadow mode."""
+    @property
+    def allowed(self) -> bool:
+        """Whether the answer may be sent."""
+    @property
+    def status(self) -> int:
+        """200, or 403 when the answer is blocked."""
+    @property
+    def text(self) -> str:
+        """The text to return (empty when blocked); for a dict answer its texts joined by U+E000."""
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The rewritten answer (for a dict answer, unless blocked), else ``None``."""
+    def body_json(self) -> str | None:
+        """The rewritten answer as compact JSON text, else ``None``."""
+    @property
+    def reasons(self) -> list[Reason]:
+        """Every finding with its action (spans in code points of the answer)."""
+    @property
+    def audit(self) -> dict[str, Any]:
+        """The audit event (byte spans)."""
+    def __bool__(self) -> bool:
+        """Whether the answer may be sent."""
+
+@final
+class GuardStream:
+    """A plain-text streamed answer through the guard: ``push`` each chunk and send what it
+    returns, then ``finish``."""
+
+    def push(self, chunk: str) -> str:
+        """Adds a chunk; returns the text safe to send now. Raises ``GuardError`` (kind
+        ``"context"``) after ``finish``."""
+    def finish(self, completion_tokens: int | None = None) -> ResponseDecision:
+        """Ends the answer; the decision's ``text`` is the rest to send. Raises ``GuardError``
+        (kind ``"context"``) the second time."""
+    @property
+    def stopped(self) -> bool:
+        """Whether a canary stopped the stream."""
+
+@final
+class SseEnd:
+    """The end of an ``SseStream``: the last events to send and the decision."""
+
+    @property
+    def events(self) -> bytes:
+        """The last events to send."""
+    @property
+    def decision(self) -> ResponseDecision:
+        """The decision about the whole answer."""
+
+@final
+class SseStream:
+    """A server-sent-events answer (OpenAI chat-completions, OpenAI responses or Anthropic
+    messages) through the guard: ``push`` the upstream's bytes and send what it returns
+    (complete, rewritten events), then ``finish``."""
+
+    def push(self, chunk: bytes) -> bytes:
+        """Takes the upstream's next bytes (split anywhere); returns rewritten complete events."""
+    def finish(self) -> SseEnd:
+        """Ends the stream. Raises ``GuardError`` (kind ``"context"``) the second time."""
+    @property
+    def stopped(self) -> bool:
+        """Whether a canary stopped the stream."""
+
+@final
+class Guard:
+    """One policy over every primitive, applied to each request and answer; thread-safe.
+
+    ``policy`` is TOML or JSON text, a dict, or ``None`` for the default policy. A bad
+    policy raises ``GuardError`` (kind ``"policy"``) naming the field and the line.
+    """
+
+    def __new__(cls, policy: str | Mapping[str, Any] | None = None) -> Guard: ...
+    @staticmethod
+    def from_file(path: str | PathLike[str]) -> Guard:
+        """A guard over the policy file at ``path`` (TOML, or JSON when it starts with ``{``)."""
+    def policy_toml(self) -> str:
+        """The policy in force, as TOML text."""
+    def check_request(
+        self,
+        body: Mapping[str, Any] | str | bytes,
+        *,
+        key: str | None = None,
+        account: str | None = None,
+        ip: str | None = None,
+        format: Literal["openai_chat", "openai_responses", "anthropic_messages"] | None = None,
+    ) -> RequestDecision:
+        """Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic
+        messages; ``format`` skips the detection). Runs without the GIL. Raises
+        ``GuardError`` (kind ``"json"`` or ``"body"``, with the JSON path) for a bad body."""
+    def check_response(
+        self,
+        decision: RequestDecision,
+        answer: str | Mapping[str, Any],
+        completion_tokens: int | None = None,
+    ) -> ResponseDecision:
+        """Checks the answer (text, or a JSON answer dict rewritten as the decision's ``body``)."""
+    def stream_response(self, decision: RequestDecision) -> GuardStream:
+        """A stream over a plain-text streamed answer."""
+    def stream_sse(self, decision: RequestDecision) -> SseStream:
+        """A stream over a ``text/event-stream`` answer."""

@@ -1,4 +1,18 @@
-"""Rate limiting for Starlette and FastAPI apps: an ASGI middleware and a FastAPI dependency.
+"""Starlette and FastAPI integration: the Guard middleware, and rate limiting alone.
+
+``GuardMiddleware`` (from ``shieldwall.guard_asgi``, re-exported here) puts a whole
+``shieldwall.Guard`` policy in front of an LLM endpoint: injection blocking, redaction of the
+forwarded body and of the answer (JSON or server-sent events), rate limits with headers, and
+the usage tracker; see ``shieldwall.guard_asgi`` for the status codes and error bodies::
+
+    from fastapi import FastAPI
+    from shieldwall import Guard
+    from shieldwall.starlette import GuardMiddleware
+
+    app = FastAPI()
+    app.add_middleware(GuardMiddleware, guard=Guard.from_file("policy.toml"))
+
+Rate limiting alone: an ASGI middleware and a FastAPI dependency.
 
 Both check each request with a ``shieldwall.RateLimiter`` (in a worker thread, so a Redis
 round trip does not block the event loop), answer ``429 Too Many Requests`` with the
@@ -27,8 +41,16 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from shieldwall._native import Decision, RateLimiter
+from shieldwall.guard_asgi import GuardMiddleware, Identity, default_identity
 
-__all__ = ["RateLimitMiddleware", "default_key", "rate_limit"]
+__all__ = [
+    "GuardMiddleware",
+    "Identity",
+    "RateLimitMiddleware",
+    "default_identity",
+    "default_key",
+    "rate_limit",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
