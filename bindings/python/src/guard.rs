@@ -6,7 +6,8 @@
 //! decisions come back as plain attributes. Spans of reasons are converted from the core's
 //! byte offsets to code points of the text they were found in (the request part, or the
 //! answer). Every call into the guard runs with the GIL released; a decision's response
-//! context sits behind a lock and can be taken once.
+//! context and each stream sit behind a lock, taken only with the GIL released and never held
+//! while a Python object is made (so no thread holds one lock while waiting for the GIL).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -202,8 +203,10 @@ pub struct RequestDecision {
 }
 
 impl RequestDecision {
-    /// Takes the response context for `guard_id`'s guard.
-    fn take_context(&self, guard_id: u64) -> Result<core::ResponseContext> {
+    /// Takes the response context for `guard_id`'s guard. The lock is taken with the GIL
+    /// released and no Python object is made while it is held, so that a thread holding the
+    /// lock never waits for the GIL (and one holding the GIL never waits forever for the lock).
+    fn take_context(&self, py: Python<'_>, guard_id: u64) -> Result<core::ResponseContext> {
         if guard_id != self.guard_id {
             return Err(error::guard_error(
                 "the decision was made by another Guard".to_owned(),
@@ -212,7 +215,8 @@ impl RequestDecision {
                 None,
             ));
         }
-        lock(&self.context).take().ok_or_else(|| {
+        let taken = py.detach(|| lock(&self.context).take());
+        taken.ok_or_else(|| {
             let message = if self.outcome.allowed() {
                 "the decision's response context was already used (one answer per request)"
                     .to_owned()
@@ -302,8 +306,8 @@ impl RequestDecision {
     }
     /// Whether the response context is still there (allowed and not yet used).
     #[getter]
-    fn has_context(&self) -> bool {
-        lock(&self.context).is_some()
+    fn has_context(&self, py: Python<'_>) -> bool {
+        py.detach(|| lock(&self.context).is_some())
     }
     fn __bool__(&self) -> bool {
         self.outcome.allowed()
@@ -426,11 +430,8 @@ impl GuardStream {
     /// restored; a canary stops the stream and everything after is dropped).
     fn push(&self, py: Python<'_>, chunk: &Bound<'_, PyString>) -> Result<String> {
         let chunk = chunk.to_str()?;
-        py.detach(|| {
-            let mut st = lock(&self.stream);
-            let st = st.as_mut().ok_or_else(finished)?;
-            Ok(st.push(chunk))
-        })
+        py.detach(|| lock(&self.stream).as_mut().map(|st| st.push(chunk)))
+            .ok_or_else(finished)
     }
 
     /// Ends the answer: returns the decision, whose `text` is the rest to send. The token
@@ -438,26 +439,33 @@ impl GuardStream {
     #[pyo3(signature = (completion_tokens = None))]
     fn finish(&self, py: Python<'_>, completion_tokens: Option<u64>) -> Result<ResponseDecision> {
         py.detach(|| {
-            let st = lock(&self.stream).take().ok_or_else(finished)?;
+            let st = lock(&self.stream).take()?;
             let audited = st.audited_text().to_owned();
-            Ok(ResponseDecision::new(
+            Some(ResponseDecision::new(
                 st.finish(completion_tokens),
                 None,
                 &audited,
             ))
         })
+        .ok_or_else(finished)
     }
 
     /// Whether a canary stopped the stream.
     #[getter]
-    fn stopped(&self) -> bool {
-        lock(&self.stream)
-            .as_ref()
-            .is_some_and(core::GuardStream::stopped)
+    fn stopped(&self, py: Python<'_>) -> bool {
+        py.detach(|| {
+            lock(&self.stream)
+                .as_ref()
+                .is_some_and(core::GuardStream::stopped)
+        })
     }
 
-    fn __repr__(&self) -> String {
-        format!("GuardStream(finished={})", lock(&self.stream).is_none())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let finished = py.detach(|| lock(&self.stream).is_none());
+        format!(
+            "GuardStream(finished={})",
+            if finished { "True" } else { "False" }
+        )
     }
 }
 
@@ -499,25 +507,25 @@ pub struct SseStream {
 impl SseStream {
     /// Takes the upstream's next bytes (split anywhere); returns the rewritten complete events.
     fn push<'py>(&self, py: Python<'py>, chunk: &[u8]) -> Result<Bound<'py, PyBytes>> {
-        let out = py.detach(|| {
-            let mut st = lock(&self.stream);
-            let st = st.as_mut().ok_or_else(finished)?;
-            Ok::<_, error::Error>(st.push(chunk))
-        })?;
+        let out = py
+            .detach(|| lock(&self.stream).as_mut().map(|st| st.push(chunk)))
+            .ok_or_else(finished)?;
         Ok(PyBytes::new(py, out.as_bytes()))
     }
 
     /// Ends the stream: returns the last events to send and the decision.
     fn finish(&self, py: Python<'_>) -> Result<SseEnd> {
-        let (events, decision) = py.detach(|| {
-            let st = lock(&self.stream).take().ok_or_else(finished)?;
-            let audited = st.audited_text().to_owned();
-            let end = st.finish();
-            Ok::<_, error::Error>((
-                end.events,
-                ResponseDecision::new(end.decision, None, &audited),
-            ))
-        })?;
+        let (events, decision) = py
+            .detach(|| {
+                let st = lock(&self.stream).take()?;
+                let audited = st.audited_text().to_owned();
+                let end = st.finish();
+                Some((
+                    end.events,
+                    ResponseDecision::new(end.decision, None, &audited),
+                ))
+            })
+            .ok_or_else(finished)?;
         Ok(SseEnd {
             events: events.into_bytes(),
             decision: Py::new(py, decision)?,
@@ -526,14 +534,20 @@ impl SseStream {
 
     /// Whether a canary stopped the stream (later text deltas are dropped).
     #[getter]
-    fn stopped(&self) -> bool {
-        lock(&self.stream)
-            .as_ref()
-            .is_some_and(core::SseStream::stopped)
+    fn stopped(&self, py: Python<'_>) -> bool {
+        py.detach(|| {
+            lock(&self.stream)
+                .as_ref()
+                .is_some_and(core::SseStream::stopped)
+        })
     }
 
-    fn __repr__(&self) -> String {
-        format!("SseStream(finished={})", lock(&self.stream).is_none())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let finished = py.detach(|| lock(&self.stream).is_none());
+        format!(
+            "SseStream(finished={})",
+            if finished { "True" } else { "False" }
+        )
     }
 }
 
@@ -715,7 +729,7 @@ impl Guard {
     ) -> Result<ResponseDecision> {
         if let Ok(text) = answer.cast::<PyString>() {
             let text = text.to_str()?;
-            let ctx = decision.take_context(self.id)?;
+            let ctx = decision.take_context(py, self.id)?;
             let guard = &self.inner;
             return Ok(py.detach(|| {
                 ResponseDecision::new(
@@ -739,7 +753,7 @@ impl Guard {
             .into());
         }
         let mut body = json_arg(answer, "answer")?;
-        let ctx = decision.take_context(self.id)?;
+        let ctx = decision.take_context(py, self.id)?;
         let guard = &self.inner;
         Ok(py.detach(move || {
             let audited = core::answer_text(&body);
@@ -753,8 +767,8 @@ impl Guard {
     ///
     /// Raises:
     ///     GuardError: the decision's context is gone (`kind` "context").
-    fn stream_response(&self, decision: &RequestDecision) -> Result<GuardStream> {
-        let ctx = decision.take_context(self.id)?;
+    fn stream_response(&self, py: Python<'_>, decision: &RequestDecision) -> Result<GuardStream> {
+        let ctx = decision.take_context(py, self.id)?;
         Ok(GuardStream {
             stream: Mutex::new(Some(self.inner.stream_response(ctx))),
         })
@@ -764,8 +778,8 @@ impl Guard {
     ///
     /// Raises:
     ///     GuardError: the decision's context is gone (`kind` "context").
-    fn stream_sse(&self, decision: &RequestDecision) -> Result<SseStream> {
-        let ctx = decision.take_context(self.id)?;
+    fn stream_sse(&self, py: Python<'_>, decision: &RequestDecision) -> Result<SseStream> {
+        let ctx = decision.take_context(py, self.id)?;
         Ok(SseStream {
             stream: Mutex::new(Some(self.inner.stream_sse(ctx))),
         })

@@ -298,12 +298,44 @@ def test_context_taken_once_across_threads() -> None:
         except GuardError:
             lost.append("x")
 
-    threads = [threading.Thread(target=take) for _ in range(8)]
+    threads = [threading.Thread(target=take, daemon=True) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(30)
+        assert not t.is_alive(), "deadlock"
     assert (len(won), len(lost)) == (1, 7)
+
+
+def test_streams_shared_between_threads_do_not_deadlock() -> None:
+    guard = Guard()
+    stream = guard.stream_response(guard.check_request(user("hi"), key="k"))
+    sse = guard.stream_sse(guard.check_request(user("hi"), key="k"))
+    errors: list[str] = []
+
+    def worker(n: int) -> None:
+        for i in range(200):
+            try:
+                stream.push(f"word{n}-{i} ")
+                sse.push(f'data: {{"choices": [{{"delta": {{"content": "w{i} "}}}}]}}\n\n'.encode())
+                _ = stream.stopped, sse.stopped, repr(stream)
+                if n == 0 and i == 150:
+                    stream.finish()
+                    sse.finish()
+            except GuardError as err:
+                errors.append(err.kind)
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+        assert not t.is_alive(), "deadlock"
+    assert set(errors) <= {"context"}  # pushes after the finish are refused
+    with pytest.raises(GuardError, match="already finished"):
+        stream.push("late")
+    with pytest.raises(GuardError, match="already finished"):
+        sse.push(b"late")
 
 
 def test_json_answer_is_rewritten_and_blocked_answer_has_no_body() -> None:
@@ -514,10 +546,11 @@ def test_guard_is_shared_between_threads() -> None:
             with lock:
                 outcomes.append(d.outcome)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
+        assert not t.is_alive(), "deadlock"
     assert outcomes.count("allow") == 50
     assert outcomes.count("rate_limited") == 30

@@ -380,6 +380,17 @@ def test_the_stream_is_sent_as_it_comes() -> None:
         assert chunks > 1
 
 
+def test_a_secret_in_the_prompt_never_reaches_the_model(stack: Stack) -> None:
+    stack.upstream.answer_suffix = ""
+    r = stack.post(PATHS["openai_responses"], request_of("openai_responses", f"why does {TOKEN} fail?", stream=False))
+    assert r.status_code == 200, r.text
+    ((_, sent),) = stack.seen
+    assert TOKEN not in json.dumps(sent)
+    assert sent["input"] == "why does [ACCESS_TOKEN_1] fail?"
+    # the caller's own secret comes back restored in the answer
+    assert answer_text("openai_responses", r.json()) == f"You said: why does {TOKEN} fail?."
+
+
 def test_returns_429_with_headers_past_the_limit() -> None:
     for stack in make_stack("[limits]\nkey = { requests_per_minute = 3 }\naccount = {}\nip = {}\n"):
         for _ in range(3):

@@ -281,12 +281,15 @@ class _Answer:
             except ValueError:
                 return None, None
             if not isinstance(answer, dict):
+                # JSON without a text slot: audited as an empty answer (the reservation is
+                # settled), as the axum layer does, and sent as it is
+                self.guard.check_response(self.decision, "")
                 return None, None
             return body, self.guard.check_response(self.decision, answer)
 
         parsed, result = await _in_thread(check)
         if parsed is None:
-            # not a JSON object: passed through as the axum layer does
+            # not JSON: passed through as the axum layer does
             await self.send(self.start)
             await self.send({"type": "http.response.body", "body": body, "more_body": False})
             return
