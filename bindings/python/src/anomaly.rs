@@ -7,7 +7,7 @@
 //! core's `ts_ms`, and alerts carry `ts` too. The tracker is behind a lock that is only taken
 //! with the GIL released, so a thread holding it never waits for the GIL.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -15,18 +15,8 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use serde_json::Value;
 use shieldwall::anomaly::{self as core, Event, Fingerprint, Snapshot, TrackerConfig};
 
+use crate::convert::{lock, quoted};
 use crate::error::{self, Result};
-
-/// Locks `m`; a poisoned lock (a panic elsewhere) still holds consistent data here, because
-/// the core leaves the state unchanged on error and does not panic.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// `s` as a Python string literal in single quotes (for `repr`).
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
 
 /// One feature behind an alert: its value and the threshold it crossed.
 #[pyclass(module = "shieldwall", frozen, eq, get_all)]

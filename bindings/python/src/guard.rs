@@ -9,8 +9,8 @@
 //! context and each stream sit behind a lock, taken only with the GIL released and never held
 //! while a Python object is made (so no thread holds one lock while waiting for the GIL).
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -20,27 +20,8 @@ use shieldwall::guard::{self as core, GuardErrorKind, Outcome};
 use shieldwall::text::{OffsetIndex, Unit};
 
 use crate::anomaly::Alert;
+use crate::convert::{lock, serde_name, to_py};
 use crate::error::{self, Result};
-
-/// Locks `m`; a poisoned lock still holds consistent data (the core does not panic).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A core value in its serde JSON form, as Python objects (by Python's `json.loads`).
-fn to_py<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    py.import("json")?.call_method1("loads", (text,))
-}
-
-/// A core enum's serde name (`"allow"`, `"rate_limited"`…).
-fn serde_name(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
 
 /// A JSON value from a Python `dict` (dumped by `json.dumps`), `str` or `bytes` (parsed).
 /// `what` names the argument in errors.

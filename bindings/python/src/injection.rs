@@ -12,12 +12,8 @@ use serde::de::DeserializeOwned;
 use shieldwall::injection::{self as core, Channel, CustomRule, RuleFamily, ThresholdPreset};
 use shieldwall::text::{OffsetIndex, TextError, Unit};
 
+use crate::convert::{quoted, serde_name};
 use crate::error::{self, Result};
-
-/// `s` as a Python string literal in single quotes (for `repr`).
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
 
 /// A snake_case name of a core enum (`"strict"`, `"document"`, `"tool_hijack"`), parsed by
 /// the core's serde definition; another name is an `invalid_config` `InjectionError` that
@@ -214,14 +210,6 @@ impl Verdict {
             quoted(&self.channel),
             families.join(", ")
         )
-    }
-}
-
-/// The core's snake_case name of a serde unit variant (`SignalKind::Rule` -> `"rule"`).
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
     }
 }
 

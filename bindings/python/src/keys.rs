@@ -11,14 +11,8 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use shieldwall::keys::{self as core, Environment, KeyFormat, KeyId, KeySpec, MemoryStore};
 use shieldwall::text::{OffsetIndex, Unit};
 
+use crate::convert::to_py;
 use crate::error::{self, Result};
-
-/// `value` (serialised with serde) as a Python object, through `json.loads`.
-fn to_py<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    py.import("json")?.call_method1("loads", (json,))
-}
 
 /// A Python object (dict, list, ...) as a core value, through `json.dumps`; `what` names the
 /// value in the error when the core's format rejects it.

@@ -4,6 +4,7 @@
 //! (`error.rs`). The Python package `shieldwall` re-exports what is defined here.
 
 mod anomaly;
+mod convert;
 mod error;
 mod guard;
 mod injection;

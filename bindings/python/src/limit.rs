@@ -13,28 +13,8 @@ use shieldwall::limit::{
     self as core, FailureMode, ManualClock, MemoryStore, Policy, Quota, RedisStore, Usage,
 };
 
+use crate::convert::{dumps, serde_name, to_py};
 use crate::error::{self, Result};
-
-/// `value` (any JSON-serialisable Python object) as JSON text, by Python's `json.dumps`.
-fn dumps(value: &Bound<'_, PyAny>) -> Result<String> {
-    let json = value.py().import("json")?;
-    Ok(json.call_method1("dumps", (value,))?.extract()?)
-}
-
-/// A core value in its serde JSON form, as Python objects (by Python's `json.loads`).
-fn to_py<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    py.import("json")?.call_method1("loads", (text,))
-}
-
-/// A core enum's serde name (`"allowed"`, `"fail_open"`…).
-fn serde_name(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
 
 /// The outcome of a check: allowed or not, how much is left, when to retry, which limit bound.
 #[pyclass(module = "shieldwall", frozen)]

@@ -7,7 +7,7 @@
 //! released; the locks around vaults and streams are only taken while it is released, so a
 //! thread holding one never waits for the GIL.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -15,18 +15,8 @@ use pyo3::types::{PyDict, PyString};
 use shieldwall::redact as core;
 use shieldwall::text::{OffsetIndex, TextError, Unit};
 
+use crate::convert::{lock, quoted};
 use crate::error::Result;
-
-/// Locks `m`; a poisoned lock (a panic elsewhere) still holds consistent data here, because
-/// every critical section only calls the core, which does not panic.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// `s` as a Python string literal in single quotes (for `repr`).
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
 
 /// One detected item: which detector, what kind, where (code points), how confident. It never
 /// holds the value itself.
