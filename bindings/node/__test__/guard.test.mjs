@@ -416,3 +416,10 @@ describe('SseStream', () => {
     })
   }
 })
+
+test('exact OpenAI token counts ship with the package (cl100k_base, o200k_base); the default estimates', () => {
+  const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello '.repeat(7) + 'hello' }] }
+  assert.equal(new Guard('tokens = "cl100k_base"\n').checkRequest(body, { key: 'k' }).promptTokens, 8 + 4)
+  assert.equal(new Guard('tokens = "o200k_base"\n').checkRequest(body, { key: 'k' }).promptTokens, 8 + 4)
+  assert.equal(new Guard().checkRequest(body, { key: 'k' }).promptTokens, 12 + 4) // ceil(47 / 4) + 4
+})

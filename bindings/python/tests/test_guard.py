@@ -554,3 +554,12 @@ def test_guard_is_shared_between_threads() -> None:
         assert not t.is_alive(), "deadlock"
     assert outcomes.count("allow") == 50
     assert outcomes.count("rate_limited") == 30
+
+
+def test_exact_openai_token_counts_ship_with_the_package() -> None:
+    """`tokens = "cl100k_base"` counts with the encoding's vocabulary (built in, no download),
+    the same number as the Rust core and the CLI; the default is the estimate."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello " * 7 + "hello"}]}
+    assert Guard('tokens = "cl100k_base"\n').check_request(body, key="k").prompt_tokens == 8 + 4
+    assert Guard('tokens = "o200k_base"\n').check_request(body, key="k").prompt_tokens == 8 + 4
+    assert Guard().check_request(body, key="k").prompt_tokens == 12 + 4  # ceil(47 / 4) + 4
