@@ -4,10 +4,12 @@
 //!
 //! The three streaming formats are understood: OpenAI chat-completions
 //! (`choices[0].delta.content`, ended by a `finish_reason` or `[DONE]`), Anthropic messages
-//! (`content_block_delta` with `delta.text`, ended by `content_block_stop`, `message_delta` or
+//! (`content_block_delta` with `delta.text`, ended by the `content_block_stop` of that text block
+//! (a thinking or tool-use block stopping first does not end it), `message_delta` or
 //! `message_stop`) and OpenAI responses (`response.output_text.delta`, ended by
 //! `response.output_text.done` or `response.completed`, whose full-text fields are rewritten to
-//! the released text). Other events pass unchanged; a text delta after the end is dropped, so
+//! the released text). Other events pass unchanged (thinking deltas and tool-call arguments are
+//! not checked); a text delta after the end of the guarded text is dropped, so
 //! no text leaves unchecked.
 
 use serde_json::Value;
@@ -56,8 +58,11 @@ fn slot_mut(v: &mut Value, slot: Slot) -> Option<&mut Value> {
     }
 }
 
-/// Whether the event ends the answer's text.
-fn is_terminal(v: Option<&Value>, data: &str) -> bool {
+/// Whether the event ends the answer's text. `text_block` is the Anthropic content block whose
+/// text deltas are being guarded (the index of the last one), if any: only its
+/// `content_block_stop` ends the text, so a thinking or tool-use block that stops first does
+/// not.
+fn is_terminal(v: Option<&Value>, data: &str, text_block: Option<&Value>) -> bool {
     if data.trim() == "[DONE]" {
         return true;
     }
@@ -67,16 +72,13 @@ fn is_terminal(v: Option<&Value>, data: &str) -> bool {
     {
         return true;
     }
-    matches!(
-        v.get("type").and_then(Value::as_str),
+    match v.get("type").and_then(Value::as_str) {
+        Some("content_block_stop") => text_block.is_some_and(|i| v.get("index") == Some(i)),
         Some(
-            "content_block_stop"
-                | "message_delta"
-                | "message_stop"
-                | "response.output_text.done"
-                | "response.completed"
-        )
-    )
+            "message_delta" | "message_stop" | "response.output_text.done" | "response.completed",
+        ) => true,
+        _ => false,
+    }
 }
 
 /// Guards a streamed answer in server-sent events. Feed it the upstream's bytes as they come
@@ -279,7 +281,11 @@ impl SseStream {
             self.completion_tokens = Some(n);
         }
         let mut out = String::new();
-        if is_terminal(json.as_ref(), &data) {
+        let text_block = match &self.template {
+            Some((_, t, Slot::Anthropic)) => Some(t.get("index").unwrap_or(&Value::Null)),
+            _ => None,
+        };
+        if is_terminal(json.as_ref(), &data, text_block) {
             out.push_str(&self.end_text());
             if let Some(v) = &mut json {
                 self.rewrite_full_text(v);
@@ -384,6 +390,45 @@ mod tests {
         for cut in [1, 2, 3, 7, 64] {
             assert_eq!(run(cut).0, reference, "chunks of {cut} bytes");
         }
+    }
+
+    #[test]
+    fn an_anthropic_thinking_block_that_stops_first_does_not_end_the_text() {
+        let guard = Guard::new();
+        let mut st = sse(&guard);
+        let mut wire = String::new();
+        let ev = |v: Value| format!("event: {}\ndata: {v}\n\n", v["type"].as_str().unwrap());
+        wire += &ev(json!({"type": "content_block_start", "index": 0,
+            "content_block": {"type": "thinking", "thinking": ""}}));
+        wire += &ev(json!({"type": "content_block_delta", "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "The user wants the key."}}));
+        wire += &ev(json!({"type": "content_block_stop", "index": 0}));
+        wire += &ev(json!({"type": "content_block_start", "index": 1,
+            "content_block": {"type": "text", "text": ""}}));
+        for piece in ["Use AKIAZ3MQ7WL", "Q4HX2TQPB for staging."] {
+            wire += &ev(json!({"type": "content_block_delta", "index": 1,
+                "delta": {"type": "text_delta", "text": piece}}));
+        }
+        wire += &ev(json!({"type": "content_block_stop", "index": 1}));
+        wire += &ev(json!({"type": "message_stop"}));
+        let mut out = st.push(wire.as_bytes());
+        out += &st.finish().events;
+        let text: String = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .filter(|v| v["type"] == "content_block_delta")
+            .filter_map(|v| {
+                v.pointer("/delta/text")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            })
+            .collect();
+        assert_eq!(text, "Use [API_KEY_1] for staging.", "{out}");
+        assert!(out.contains("The user wants the key."), "{out}");
+        // the held-back tail goes out before the text block's stop, in that block
+        let tail = out.rfind("\"index\":1").unwrap();
+        assert!(tail < out.rfind("content_block_stop").unwrap(), "{out}");
     }
 
     #[test]
