@@ -1,4 +1,5 @@
-//! Rate limiter checks, side by side with governor in the same run: one key; 1e5 and 1e6
+//! Rate limiter checks, side by side with governor in the same run: one key (a keyed limit
+//! against governor's keyed limiter, a global limit against its direct cell); 1e5 and 1e6
 //! keys (one and two threads); a weighted multi-limit policy; memory per idle key (printed).
 //!
 //! Both limiters run on a manual clock that does not move and quotas large enough that every
@@ -15,7 +16,8 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{RateLimiter as Governor, nanos::Nanos};
 use shieldwall::limit::{
-    FailureMode, Limit, ManualClock, MemoryStore, Quota, RateLimiter, RedisStore, Request,
+    FailureMode, GLOBAL_SCOPE, Limit, ManualClock, MemoryStore, Quota, RateLimiter, RedisStore,
+    Request,
 };
 use shieldwall_benches::Rng;
 
@@ -65,10 +67,26 @@ fn single_key(c: &mut Criterion) {
     group.bench_function("shieldwall", |b| {
         b.iter(|| black_box(limiter.check(black_box(&req)).is_ok()))
     });
+    // One bucket for every call: a global limit against governor's direct (unkeyed) cell.
+    let global = ours(
+        &[Limit::requests("rps", big_quota()).scope(GLOBAL_SCOPE)],
+        1024,
+    );
+    group.bench_function("shieldwall_global", |b| {
+        b.iter(|| black_box(global.check(black_box(&req)).is_ok()))
+    });
+    // The same checks with the whole decision kept (what a caller that sends the rate-limit
+    // headers uses): every field is written.
+    group.bench_function("shieldwall_global_decision", |b| {
+        b.iter(|| black_box(global.check(black_box(&req))))
+    });
+    group.bench_function("shieldwall_decision", |b| {
+        b.iter(|| black_box(limiter.check(black_box(&req))))
+    });
     let gov = Governor::direct_with_clock(gov_quota(), FakeRelativeClock::default());
     group.bench_function("governor", |b| b.iter(|| black_box(gov.check().is_ok())));
-    // For context: governor's keyed limiter on one key, the like-for-like operation (a key
-    // to hash and a map to look up); the target above is its direct, unkeyed cell.
+    // governor's keyed limiter on one key, the like-for-like operation for a keyed limit (a
+    // key to hash and a map to look up).
     let gov_keyed = gov_keyed();
     let key = "sk-live-1".to_string();
     group.bench_function("governor_keyed", |b| {

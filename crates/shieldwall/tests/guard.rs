@@ -307,6 +307,32 @@ fn settling_refunds_the_unused_completion_tokens() {
 }
 
 #[test]
+fn a_global_budget_holds_across_keys() {
+    // Two calls a minute for the whole service: the third key is refused although its own
+    // bucket is untouched, and the denial names the global limit.
+    let guard = guard_with(Some(
+        "[limits]\nkey = { requests_per_minute = 10 }\naccount = {}\nip = {}\nglobal = { requests_per_minute = 2 }\n",
+    ));
+    let call = |key: &str| {
+        guard.check_request(
+            &Request::new()
+                .key(key)
+                .message(Message::text(Role::User, "hello")),
+        )
+    };
+    assert!(call("a").allowed());
+    assert!(call("b").allowed());
+    let d = call("c");
+    assert_eq!(d.outcome, Outcome::RateLimited);
+    assert!(
+        d.reasons.iter().any(|r| r.detail.contains("global_rpm")),
+        "{:?}",
+        d.reasons
+    );
+    assert!(d.headers.iter().any(|(n, _)| n == "retry-after"));
+}
+
+#[test]
 fn too_large_requests_are_blocked_before_scanning() {
     let guard = guard_with(Some("max_request_bytes = 100\n"));
     let req = Request::new()

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shieldwall::limit::{
-    Clock, FailureMode, Limit, LimitErrorKind, ManualClock, MemoryStore, Policy, Quota,
-    RateLimiter, Request, Source, Status, Usage,
+    Clock, FailureMode, GLOBAL_SCOPE, Limit, LimitErrorKind, ManualClock, MemoryStore, Policy,
+    Quota, RateLimiter, Request, Source, Status, Usage,
 };
 
 use crate::common::read_jsonl;
@@ -87,33 +87,32 @@ fn shared_scenarios() {
     }
 }
 
-#[test]
-fn threads_on_a_one_limit_policy_take_exactly_the_burst() {
-    // One-limit checks update a stored bucket under the shard's read lock with a
-    // compare-and-swap on the entry: with the clock frozen, 8 threads racing on a few keys
-    // get exactly each key's burst (a lost update would admit more, a spurious denial
-    // fewer). 90 000 a minute has a remainder (interval 2 ms / 3), so both state words move.
+/// 8 threads race on `keys` with random token costs under a one-limit policy of 90 000
+/// tokens a minute with a burst of 4000, the clock frozen; returns the limiter and the
+/// tokens admitted per key.
+fn race_on_one_limit(scope: &str, keys: &[&'static str]) -> (Arc<RateLimiter>, Vec<u64>) {
     let quota = Quota::per_minute(nz(90_000)).with_burst(nz(4000));
     let limiter = Arc::new(
         RateLimiter::builder()
-            .limit(Limit::tokens("tpm", quota))
+            .limit(Limit::tokens("tpm", quota).scope(scope))
             .store(MemoryStore::builder().shards(2).build().unwrap())
             .clock(ManualClock::new())
             .build()
             .unwrap(),
     );
-    let keys = ["a", "b", "c"];
     let admitted: Arc<Vec<AtomicU64>> = Arc::new(keys.iter().map(|_| AtomicU64::new(0)).collect());
+    let n = keys.len() as u64;
     let threads: Vec<_> = (0..8u64)
         .map(|t| {
             let (limiter, admitted) = (limiter.clone(), admitted.clone());
+            let keys = keys.to_vec();
             std::thread::spawn(move || {
                 let mut x = t + 1;
                 for _ in 0..6_000u64 {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    let k = (x % 3) as usize;
+                    let k = (x % n) as usize;
                     let cost = 1 + (x >> 8) % 3;
                     let d = limiter.check(&Request::new(keys[k]).tokens(cost)).unwrap();
                     if d.allowed() {
@@ -126,13 +125,38 @@ fn threads_on_a_one_limit_policy_take_exactly_the_burst() {
     for t in threads {
         t.join().unwrap();
     }
+    let admitted = admitted.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    (limiter, admitted)
+}
+
+#[test]
+fn threads_on_a_one_limit_policy_take_exactly_the_burst() {
+    // One-limit checks update a stored bucket under the shard's read lock with a
+    // compare-and-swap on the entry: with the clock frozen, 8 threads racing on a few keys
+    // get exactly each key's burst (a lost update would admit more, a spurious denial
+    // fewer). 90 000 a minute has a remainder (interval 2 ms / 3), so both state words move.
+    let keys = ["a", "b", "c"];
+    let (limiter, admitted) = race_on_one_limit("key", &keys);
     for (k, key) in keys.iter().enumerate() {
-        let took = admitted[k].load(Ordering::Relaxed);
+        let took = admitted[k];
         let left = limiter.peek(&Request::new(key)).unwrap().remaining;
         assert_eq!(took + left, 4000, "key {key}: {took} admitted, {left} left");
         // Every key saw far more demand than its burst, so at most a cost of 3 is left over.
         assert!(left < 3, "key {key}: {left} left");
     }
+}
+
+#[test]
+fn threads_on_a_global_limit_take_exactly_its_burst() {
+    // A global limit is one lock-free entry that every key's check updates: 8 threads on 5
+    // keys together get exactly its burst.
+    let keys = ["a", "b", "c", "d", "e"];
+    let (limiter, admitted) = race_on_one_limit(GLOBAL_SCOPE, &keys);
+    let took: u64 = admitted.iter().sum();
+    let left = limiter.peek(&Request::new("anyone")).unwrap().remaining;
+    assert_eq!(took + left, 4000, "{took} admitted, {left} left");
+    assert!(left < 3, "{left} left");
+    assert!(admitted.iter().all(|&a| a > 0), "{admitted:?}");
 }
 
 #[test]
@@ -198,6 +222,70 @@ fn threads_never_over_admit() {
     );
     // And the limiter did admit a fair share: not a test that cannot fail the other way.
     assert!(r >= max_requests / 2, "{r} of {max_requests}");
+}
+
+#[test]
+fn threads_never_over_admit_a_global_budget() {
+    // 8 threads, each with its own key, draw from one global token budget in batches with
+    // their key's request limit; settling refunds part of each reservation. The tokens kept
+    // never exceed burst + rate × elapsed.
+    let clock = ManualClock::new();
+    let limiter = Arc::new(
+        RateLimiter::builder()
+            .limit(Limit::requests("key_rps", Quota::per_second(nz(1000))))
+            .limit(
+                Limit::tokens(
+                    "upstream_tps",
+                    Quota::per_second(nz(1500)).with_burst(nz(5000)),
+                )
+                .scope(GLOBAL_SCOPE),
+            )
+            .store(MemoryStore::builder().shards(4).build().unwrap())
+            .clock(clock.clone())
+            .build()
+            .unwrap(),
+    );
+    let tokens = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let (limiter, clock, tokens) = (limiter.clone(), clock.clone(), tokens.clone());
+            std::thread::spawn(move || {
+                let key = format!("k{t}");
+                let mut x = t + 1;
+                for i in 0..10_000u64 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let estimate = x % 200;
+                    let used = estimate / 2;
+                    let r = limiter
+                        .reserve(&Request::new(&key).tokens(estimate))
+                        .unwrap();
+                    if r.decision().allowed() {
+                        tokens.fetch_add(used, Ordering::Relaxed);
+                        limiter.settle(r, Usage::tokens(used)).unwrap();
+                    }
+                    if t == 0 && i % 100 == 0 {
+                        clock.advance(Duration::from_millis(1));
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let elapsed_ms = clock.now().as_millis() as u64;
+    let max_tokens = 5000 + 1500 * elapsed_ms / 1000;
+    let tk = tokens.load(Ordering::Relaxed);
+    let left = limiter.peek(&Request::new("k0")).unwrap().limits[1]
+        .state
+        .remaining;
+    assert!(
+        tk + left <= max_tokens,
+        "{tk} tokens kept + {left} left, at most {max_tokens}"
+    );
+    assert!(tk >= max_tokens / 4, "{tk} of {max_tokens}");
 }
 
 #[test]
@@ -417,17 +505,18 @@ mod redis_store {
         assert_eq!(d.limits[1].state.remaining, 350);
     }
 
-    #[test]
-    fn two_instances_sharing_a_key_never_exceed_the_limit() {
+    /// Two limiters on one Redis, 8 threads (4 per limiter) making 100 checks each with the
+    /// key `key(thread)`, against a limit of 50 at once then 100 an hour in `scope`: at most
+    /// ~50 calls pass over a few seconds, and at least 50 do.
+    fn two_instances_admit_one_burst(test: &str, scope: &str, key: fn(usize) -> String) {
         let Some(url) = url() else { return };
-        let p = prefix("shared");
-        // 50 at once, then 100 an hour: over a few seconds at most ~50 calls pass.
+        let p = prefix(test);
         let quota = Quota::per_hour(nz(100)).with_burst(nz(50));
         let limiters: Vec<Arc<RateLimiter>> = (0..2)
             .map(|_| {
                 Arc::new(
                     RateLimiter::builder()
-                        .limit(Limit::requests("rph", quota))
+                        .limit(Limit::requests("rph", quota).scope(scope))
                         .store(store(&url, &p))
                         .on_store_error(FailureMode::Error)
                         .build()
@@ -441,13 +530,10 @@ mod redis_store {
             .map(|t| {
                 let limiter = limiters[t % 2].clone();
                 let admitted = admitted.clone();
+                let key = key(t);
                 std::thread::spawn(move || {
                     for _ in 0..100 {
-                        if limiter
-                            .check(&Request::new("shared-key"))
-                            .unwrap()
-                            .allowed()
-                        {
+                        if limiter.check(&Request::new(&key)).unwrap().allowed() {
                             admitted.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -464,6 +550,16 @@ mod redis_store {
             got >= 50 && got <= max,
             "{got} admitted, expected 50..={max}"
         );
+    }
+
+    #[test]
+    fn two_instances_sharing_a_key_never_exceed_the_limit() {
+        two_instances_admit_one_burst("shared", "key", |_| "shared-key".into());
+    }
+
+    #[test]
+    fn a_global_limit_is_one_bucket_for_every_key_and_replica() {
+        two_instances_admit_one_burst("global", GLOBAL_SCOPE, |t| format!("key-{t}"));
     }
 
     /// A private `redis-server` on a free port, stopped by its pid when dropped.

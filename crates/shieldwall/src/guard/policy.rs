@@ -234,7 +234,8 @@ impl Default for RedactSettings {
     }
 }
 
-/// Limits of one scope (key, account or IP). A missing field means no such limit.
+/// Limits of one scope (key, account, IP or the whole service). A missing field means no
+/// such limit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScopeLimits {
@@ -269,6 +270,11 @@ pub struct LimitSettings {
     pub account: ScopeLimits,
     /// Per client IP.
     pub ip: ScopeLimits,
+    /// For the whole service: one budget every call draws from, whatever its key (say the
+    /// upstream provider's limits for the organisation, so that one busy tenant gets 429s
+    /// from the Guard rather than the whole service from the provider). None by default.
+    #[serde(skip_serializing_if = "ScopeLimits::is_empty")]
+    pub global: ScopeLimits,
 }
 
 impl Default for LimitSettings {
@@ -289,6 +295,7 @@ impl Default for LimitSettings {
                 requests_per_minute: nz(600),
                 ..ScopeLimits::default()
             },
+            global: ScopeLimits::default(),
         }
     }
 }
@@ -302,6 +309,7 @@ impl LimitSettings {
             ("key", &self.key),
             ("account", &self.account),
             ("ip", &self.ip),
+            (crate::limit::GLOBAL_SCOPE, &self.global),
         ] {
             if l.is_empty() {
                 continue;

@@ -22,6 +22,10 @@ use super::Quota;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+// Word-sized: decisions are copied on every check, and a byte-sized field followed by
+// padding made rustc copy it with overlapping loads that stall store forwarding (the hot
+// path of `limit/one_key` in the benches); the structs holding it are no larger.
+#[repr(u64)]
 pub enum Status {
     /// The call fits.
     #[default]
@@ -83,7 +87,7 @@ pub(crate) struct Gcra {
 }
 
 /// `a / b`, on the 64-bit path when both fit (128-bit division is a slow library call).
-#[inline]
+#[inline(always)]
 fn div(a: u128, b: u128) -> u128 {
     if b == 1 {
         a
@@ -95,7 +99,7 @@ fn div(a: u128, b: u128) -> u128 {
 }
 
 /// `⌈a / b⌉`, as [`div`].
-#[inline]
+#[inline(always)]
 fn div_ceil(a: u128, b: u128) -> u128 {
     if b == 1 {
         a
@@ -114,19 +118,25 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 impl Gcra {
+    /// The quota in nanoseconds (what the in-process store keeps).
+    #[inline(always)]
+    pub fn ns(quota: &Quota) -> Self {
+        let (interval, scale) = quota.parts_ns();
+        Self {
+            interval,
+            scale,
+            burst: quota.burst().get(),
+            unit_ns: 1,
+        }
+    }
+
     /// The quota in time units of `unit_ns` nanoseconds; `None` when its period is not a whole
     /// number of units.
     pub fn new(quota: &Quota, unit_ns: u64) -> Option<Self> {
         let period = quota.period_nanos();
         let rate = quota.rate().get();
         if unit_ns == 1 {
-            let (interval, scale) = quota.parts_ns();
-            return Some(Self {
-                interval,
-                scale,
-                burst: quota.burst().get(),
-                unit_ns,
-            });
+            return Some(Self::ns(quota));
         }
         if unit_ns == 0 || period % unit_ns != 0 {
             return None;
@@ -142,11 +152,13 @@ impl Gcra {
     }
 
     /// Bucket capacity in parts.
+    #[inline(always)]
     pub fn capacity(&self) -> u128 {
         u128::from(self.burst) * u128::from(self.interval)
     }
 
     /// The debt of `state` at `now`, in parts.
+    #[inline(always)]
     pub fn debt(&self, state: State, now: u64) -> u128 {
         if state.tat <= now {
             return 0;
@@ -156,6 +168,7 @@ impl Gcra {
     }
 
     /// The state that has `debt` at `now`.
+    #[inline(always)]
     pub fn state(&self, debt: u128, now: u64) -> State {
         if debt == 0 {
             return State::default();
@@ -175,6 +188,7 @@ impl Gcra {
 
     /// Tries to take `cost` from a bucket with `debt`: the status and the debt afterwards
     /// (unchanged unless allowed).
+    #[inline(always)]
     pub fn take(&self, debt: u128, cost: u64) -> (Status, u128) {
         if cost > self.burst {
             return (Status::OverCapacity, debt);
@@ -199,6 +213,7 @@ impl Gcra {
             .min(self.max_debt())
     }
 
+    #[inline(always)]
     fn duration(&self, parts: u128) -> Duration {
         let units = div_ceil(parts, u128::from(self.scale));
         let ns = units.saturating_mul(u128::from(self.unit_ns));
@@ -206,6 +221,7 @@ impl Gcra {
     }
 
     /// What a store reports for one bucket: `debt` is the debt the bucket is left with.
+    #[inline(always)]
     pub fn report(&self, status: Status, debt: u128, cost: u64) -> BucketState {
         let capacity = self.capacity();
         let remaining = div(capacity.saturating_sub(debt), u128::from(self.interval));

@@ -115,6 +115,7 @@ impl Decision {
     }
 
     /// The decision of a one-limit policy: what [`Decision::combine`] gives for `[limit]`.
+    #[inline]
     pub(crate) fn one(limit: LimitStatus, source: Source) -> Self {
         let state = limit.state;
         Self {
@@ -194,6 +195,7 @@ impl Decision {
 }
 
 /// Builds a [`LimitStatus`].
+#[inline]
 pub(crate) fn limit_status(
     name: &'static str,
     unit: Unit,

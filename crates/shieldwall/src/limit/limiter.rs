@@ -1,5 +1,6 @@
 //! The [`RateLimiter`]: a policy, a store and a clock.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -7,11 +8,13 @@ use std::time::Duration;
 
 use smallvec::{SmallVec, smallvec};
 
+use super::bucket::Gcra;
+use super::clock::nanos;
 use super::decision::{intern, limit_status};
 use super::store::{Adjust, Cell, Source, Store};
 use super::{
-    BucketState, Clock, Decision, FailureMode, Limit, LimitError, MemoryStore, MonotonicClock,
-    Policy, Quota, Request, Status, Unit, Usage,
+    BucketState, Clock, Decision, FailureMode, GLOBAL_SCOPE, KEY_SCOPE, Limit, LimitError,
+    MemoryStore, MonotonicClock, Policy, Quota, Request, Status, Unit, Usage,
 };
 
 /// How long a fail-closed denial asks the client to wait.
@@ -88,8 +91,36 @@ type Overrides = Vec<HashMap<Box<str>, Quota>>;
 struct LimitDef {
     name: &'static str,
     scope: Box<str>,
+    /// Whether `scope` is the API key's or the global one: their values need no lookup.
+    kind: ScopeKind,
     unit: Unit,
     quota: Quota,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScopeKind {
+    Key,
+    Global,
+    Other,
+}
+
+impl LimitDef {
+    /// The request's value for this limit's scope.
+    #[inline(always)]
+    fn value<'a>(&self, request: &Request<'a>) -> Result<&'a str, LimitError> {
+        match self.kind {
+            ScopeKind::Key => Ok(request.key()),
+            ScopeKind::Global => Ok(""),
+            ScopeKind::Other => request
+                .value(&self.scope)
+                .ok_or_else(|| LimitError::missing_scope(self.name, &self.scope)),
+        }
+    }
+
+    #[inline(always)]
+    fn global(&self) -> bool {
+        self.kind == ScopeKind::Global
+    }
 }
 
 /// Builds a [`RateLimiter`]. Setters take `&mut self`; a builder can be reused.
@@ -115,6 +146,8 @@ struct LimitDef {
 pub struct RateLimiterBuilder {
     policy: Policy,
     store: Option<Arc<dyn Store>>,
+    /// `store` when it is the in-process store.
+    memory: Option<Arc<MemoryStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -183,8 +216,7 @@ impl RateLimiterBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn store<S: Store + 'static>(&mut self, store: S) -> &mut Self {
-        self.store = Some(Arc::new(store));
-        self
+        self.shared_store(Arc::new(store))
     }
 
     /// Keeps buckets in a store shared with other limiters (or kept to inspect it).
@@ -204,6 +236,8 @@ impl RateLimiterBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn shared_store<S: Store + 'static>(&mut self, store: Arc<S>) -> &mut Self {
+        let any: &dyn Any = &store;
+        self.memory = any.downcast_ref::<Arc<MemoryStore>>().cloned();
         self.store = Some(store);
         self
     }
@@ -241,9 +275,12 @@ impl RateLimiterBuilder {
     /// ```
     pub fn build(&self) -> Result<RateLimiter, LimitError> {
         self.policy.validate()?;
-        let store: Arc<dyn Store> = match &self.store {
-            Some(s) => s.clone(),
-            None => Arc::new(MemoryStore::new()),
+        let (store, memory): (Arc<dyn Store>, _) = match &self.store {
+            Some(s) => (s.clone(), self.memory.clone()),
+            None => {
+                let memory = Arc::new(MemoryStore::new());
+                (memory.clone(), Some(memory))
+            }
         };
         for l in &self.policy.limits {
             store.supports(&l.name, &l.quota)?;
@@ -260,11 +297,17 @@ impl RateLimiterBuilder {
                 .map(|l| LimitDef {
                     name: intern(&l.name),
                     scope: l.scope.as_str().into(),
+                    kind: match l.scope.as_str() {
+                        KEY_SCOPE => ScopeKind::Key,
+                        GLOBAL_SCOPE => ScopeKind::Global,
+                        _ => ScopeKind::Other,
+                    },
                     unit: l.unit,
                     quota: l.quota,
                 })
                 .collect(),
             store,
+            memory,
             clock,
             on_store_error: self.policy.on_store_error,
             overrides: RwLock::new(vec![HashMap::new(); self.policy.limits.len()]),
@@ -315,6 +358,8 @@ impl RateLimiterBuilder {
 pub struct RateLimiter {
     limits: Box<[LimitDef]>,
     store: Arc<dyn Store>,
+    /// `store` when it is the in-process store: a one-limit check then goes to it directly.
+    memory: Option<Arc<MemoryStore>>,
     clock: Arc<dyn Clock>,
     on_store_error: FailureMode,
     overrides: RwLock<Overrides>,
@@ -397,6 +442,7 @@ impl RateLimiter {
     /// assert_eq!(limiter.check(&Request::new("k"))?.remaining, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline(always)]
     pub fn check(&self, request: &Request<'_>) -> Result<Decision, LimitError> {
         if let [def] = &*self.limits {
             return self.check_one(def, request);
@@ -486,6 +532,7 @@ impl RateLimiter {
                 limit: p.limit,
                 name: def.name,
                 key: &p.key,
+                global: def.global(),
                 quota,
                 amount,
             };
@@ -633,37 +680,48 @@ impl RateLimiter {
     }
 
     /// [`RateLimiter::check`] for a policy of one limit: no batch to gather, the decision
-    /// built directly.
+    /// built directly; with the in-process store, no cell either.
+    #[inline(always)]
     fn check_one(&self, def: &LimitDef, request: &Request<'_>) -> Result<Decision, LimitError> {
-        let key = request
-            .value(&def.scope)
-            .ok_or_else(|| LimitError::missing_scope(def.name, &def.scope))?;
+        let key = def.value(request)?;
         let quota = match self.read_overrides() {
             Some(ov) => self.quota_for(Some(&ov), 0, key, def),
             None => def.quota,
         };
-        let cell = Cell {
-            limit: 0,
-            name: def.name,
-            key,
-            quota,
-            amount: request.cost(def.unit),
-        };
+        let amount = request.cost(def.unit);
         let now = self.clock.now();
-        let mut state = [BucketState::default()];
-        let source = match self
-            .store
-            .acquire(now, std::slice::from_ref(&cell), &mut state)
-        {
-            Ok(source) => source,
+        let result = match &self.memory {
+            Some(memory) => {
+                // The policy's and the overrides' quotas were validated when set.
+                let gcra = Gcra::ns(&quota);
+                memory
+                    .take_one(nanos(now), 0, key, def.global(), &gcra, amount)
+                    .map(|(status, debt)| (gcra.report(status, debt, amount), Source::Store))
+            }
+            None => {
+                let cell = Cell {
+                    limit: 0,
+                    name: def.name,
+                    key,
+                    global: def.global(),
+                    quota,
+                    amount,
+                };
+                let mut state = [BucketState::default()];
+                self.store
+                    .acquire(now, std::slice::from_ref(&cell), &mut state)
+                    .map(|source| (state[0], source))
+            }
+        };
+        let (state, source) = match result {
+            Ok(answer) => answer,
             Err(e) => {
                 let (source, failed) = self.on_failure(e)?;
-                state[0] = failed;
-                source
+                (failed, source)
             }
         };
         Ok(Decision::one(
-            limit_status(def.name, def.unit, quota, state[0]),
+            limit_status(def.name, def.unit, quota, state),
             source,
         ))
     }
@@ -697,13 +755,12 @@ impl RateLimiter {
         let overrides = self.read_overrides();
         let mut cells: SmallVec<[Cell<'_>; 4]> = SmallVec::with_capacity(self.limits.len());
         for (i, def) in self.limits.iter().enumerate() {
-            let key = request
-                .value(&def.scope)
-                .ok_or_else(|| LimitError::missing_scope(def.name, &def.scope))?;
+            let key = def.value(request)?;
             cells.push(Cell {
                 limit: i as u32,
                 name: def.name,
                 key,
+                global: def.global(),
                 quota: self.quota_for(overrides.as_deref(), i as u32, key, def),
                 amount: request.cost(def.unit),
             });

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use super::bucket::Gcra;
 use super::clock::nanos;
-use super::shard::{Id, Padded, TAG_MASK, WriteGuard, lock, read};
+use super::shard::{Entry, Global, Id, Padded, TAG_MASK, WriteGuard, lock, read};
 use super::store::{Adjust, Cell, Source, Store};
-use super::{BucketState, LimitError, Quota, Status};
+use super::{BucketState, LimitError, MAX_LIMITS, Quota, Status};
 
 /// Default [`MemoryStoreBuilder::max_keys`]: 1 048 576 buckets.
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
@@ -33,7 +33,9 @@ const MAX_LIMIT_INDEX: u32 = 1024;
 ///
 /// **Lock-light.** A one-limit check on a stored bucket holds its shard's read lock and
 /// updates the bucket with a compare-and-swap on the entry, so checks do not wait for each
-/// other; a new bucket, a sweep and a batch of several limits take the write lock.
+/// other; a new bucket, a sweep and a batch of several limits take the write lock. The bucket
+/// of a global limit ([`GLOBAL_SCOPE`](super::GLOBAL_SCOPE)) is one entry of its own, outside
+/// the tables and the bound, updated under its entry lock alone.
 ///
 /// **Bounded memory.** The store holds at most [`MemoryStoreBuilder::max_keys`] buckets. A
 /// full bucket is never stored (it equals an absent one), and when a shard is at its bound,
@@ -63,6 +65,8 @@ pub struct MemoryStore {
     per_shard: usize,
     /// Two independently seeded hashers for [`Id`].
     hashers: (RandomState, RandomState),
+    /// The buckets of global limits, by limit index.
+    globals: Box<[Global]>,
 }
 
 /// Builds a [`MemoryStore`]. Setters take `&mut self`; a builder can be reused.
@@ -150,6 +154,7 @@ impl MemoryStoreBuilder {
             mask: shards as u64 - 1,
             per_shard: self.max_keys / shards,
             hashers: (RandomState::default(), RandomState::default()),
+            globals: (0..MAX_LIMITS).map(|_| Global::default()).collect(),
         })
     }
 }
@@ -281,10 +286,11 @@ impl MemoryStore {
     }
 
     /// The cell's identity and shard.
-    fn locate(&self, cell: &Cell<'_>) -> (Id, usize) {
+    #[inline(always)]
+    fn locate(&self, key: &str) -> (Id, usize) {
         let id = Id {
-            h1: self.hashers.0.hash_one(cell.key),
-            tag: self.hashers.1.hash_one(cell.key) & TAG_MASK,
+            h1: self.hashers.0.hash_one(key),
+            tag: self.hashers.1.hash_one(key) & TAG_MASK,
         };
         (id, ((id.h1 >> 32) & self.mask) as usize)
     }
@@ -301,38 +307,128 @@ impl MemoryStore {
         Gcra::new(&cell.quota, 1).ok_or_else(|| LimitError::bad_period("?"))
     }
 
-    /// Runs `f` with the shards of `cells` locked (in index order, so batches never
-    /// deadlock); `f` gets the guards and, per cell, its identity and the index of its guard.
-    fn locked<R>(
-        &self,
-        cells: &[Cell<'_>],
-        f: impl FnOnce(&mut [WriteGuard<'_>], &[(Id, usize)]) -> R,
-    ) -> R {
-        if let [cell] = cells {
-            let (id, shard) = self.locate(cell);
-            let mut guard = [lock(&self.shards[shard])];
-            return f(&mut guard, &[(id, 0)]);
-        }
+    /// The bucket of global limit `limit`.
+    fn global(&self, limit: u32) -> Result<&Entry, LimitError> {
+        self.globals
+            .get(limit as usize)
+            .map(|g| &g.0)
+            .ok_or_else(|| {
+                LimitError::out_of_range(
+                    "global limit index",
+                    u64::from(limit),
+                    MAX_LIMITS as u64 - 1,
+                )
+            })
+    }
+
+    /// Locks what `cells` need: their shards for writing, in index order, then the entries
+    /// of their global limits, in limit order (so batches never deadlock, and a one-cell
+    /// check, which holds one lock at a time, never waits on a batch that waits on it).
+    fn locked(&self, cells: &[Cell<'_>]) -> Result<Locked<'_>, LimitError> {
         // A key's identity does not depend on the limit: the cells of one scope value (say
         // requests and tokens per key, next to each other in policy order) hash it once.
-        let mut located: SmallVec<[(Id, usize); 8]> = SmallVec::with_capacity(cells.len());
+        let mut located: SmallVec<[Option<(Id, usize)>; 8]> = SmallVec::with_capacity(cells.len());
         for (j, c) in cells.iter().enumerate() {
-            let here = match (j.checked_sub(1), located.last()) {
-                (Some(p), Some(&last)) if cells[p].key == c.key => last,
-                _ => self.locate(c),
+            let here = if c.global {
+                self.global(c.limit)?;
+                None
+            } else {
+                match (j.checked_sub(1), located.last()) {
+                    (Some(p), Some(&Some(last))) if !cells[p].global && cells[p].key == c.key => {
+                        Some(last)
+                    }
+                    _ => Some(self.locate(c.key)),
+                }
             };
             located.push(here);
         }
-        let mut order: SmallVec<[usize; 8]> = located.iter().map(|&(_, s)| s).collect();
+        let mut order: SmallVec<[usize; 8]> = located.iter().flatten().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
-        let mut guards: SmallVec<[WriteGuard<'_>; 8]> =
-            order.iter().map(|&i| lock(&self.shards[i])).collect();
-        let which: SmallVec<[(Id, usize); 8]> = located
+        let guards = order.iter().map(|&i| lock(&self.shards[i])).collect();
+        let mut limits: SmallVec<[u32; 4]> =
+            cells.iter().filter(|c| c.global).map(|c| c.limit).collect();
+        limits.sort_unstable();
+        limits.dedup();
+        let mut globals: SmallVec<[Held<'_>; 4]> = SmallVec::with_capacity(limits.len());
+        for &l in &limits {
+            let entry = self.global(l)?;
+            globals.push(Held {
+                entry,
+                word: entry.lock(),
+                new: None,
+            });
+        }
+        let slots = located
             .iter()
-            .map(|&(h, s)| (h, order.binary_search(&s).unwrap_or(0)))
+            .zip(cells)
+            .map(|(here, c)| match here {
+                Some((id, s)) => Slot::Shard {
+                    id: *id,
+                    guard: order.binary_search(s).unwrap_or(0),
+                },
+                None => Slot::Global(limits.binary_search(&c.limit).unwrap_or(0)),
+            })
             .collect();
-        f(&mut guards, &which)
+        Ok(Locked {
+            guards,
+            globals,
+            slots,
+        })
+    }
+}
+
+/// Where one cell of a locked batch lives.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// In the table of the `guard`-th locked shard.
+    Shard { id: Id, guard: usize },
+    /// In the `n`-th locked global entry.
+    Global(usize),
+}
+
+/// A global entry locked by a batch, and the state to leave in it.
+struct Held<'s> {
+    entry: &'s Entry,
+    word: u64,
+    new: Option<super::bucket::State>,
+}
+
+/// What a batch holds: write guards on its shards and the locks of its global entries (let
+/// go, with the new states, on drop).
+struct Locked<'s> {
+    guards: SmallVec<[WriteGuard<'s>; 8]>,
+    globals: SmallVec<[Held<'s>; 4]>,
+    /// Per cell of the batch.
+    slots: SmallVec<[Slot; 8]>,
+}
+
+impl Locked<'_> {
+    /// The stored state of cell `j` (`None`: absent, that is full).
+    fn get(&self, j: usize, limit: u32) -> Option<super::bucket::State> {
+        match self.slots[j] {
+            Slot::Shard { id, guard } => self.guards[guard].get(limit, id),
+            Slot::Global(n) => {
+                let h = &self.globals[n];
+                Some(h.new.unwrap_or_else(|| h.entry.locked_state(h.word)))
+            }
+        }
+    }
+
+    /// Stores the state of cell `j`.
+    fn put(&mut self, j: usize, limit: u32, state: super::bucket::State, now: u64) {
+        match self.slots[j] {
+            Slot::Shard { id, guard } => self.guards[guard].put(limit, id, state, now),
+            Slot::Global(n) => self.globals[n].new = Some(state),
+        }
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        for h in self.globals.iter().rev() {
+            h.entry.unlock(h.word, h.new);
+        }
     }
 }
 
@@ -367,28 +463,27 @@ impl Store for MemoryStore {
                 after: 0,
             });
         }
-        self.locked(cells, |guards, which| {
-            let mut all = true;
-            for (j, cell) in cells.iter().enumerate() {
-                let p = &mut pending[j];
-                let (id, g) = which[j];
-                let state = guards[g].get(cell.limit, id);
-                p.present = state.is_some();
-                p.before = p.gcra.debt(state.unwrap_or_default(), now);
-                (p.status, p.after) = p.gcra.take(p.before, cell.amount);
-                all &= p.status == Status::Allowed;
-            }
-            if all {
-                self.make_room(now, cells, &pending, guards, which)?;
-                self.write(now, cells, &pending, guards, which);
-            }
-            for (j, cell) in cells.iter().enumerate() {
-                let p = &pending[j];
-                let debt = if all { p.after } else { p.before };
-                out[j] = p.gcra.report(p.status, debt, cell.amount);
-            }
-            Ok(Source::Store)
-        })
+        let mut held = self.locked(cells)?;
+        let mut all = true;
+        for (j, cell) in cells.iter().enumerate() {
+            let p = &mut pending[j];
+            let state = held.get(j, cell.limit);
+            p.present = state.is_some();
+            p.before = p.gcra.debt(state.unwrap_or_default(), now);
+            (p.status, p.after) = p.gcra.take(p.before, cell.amount);
+            all &= p.status == Status::Allowed;
+        }
+        if all {
+            self.make_room(now, cells, &pending, &mut held)?;
+            Self::write(now, cells, &pending, &mut held);
+        }
+        drop(held);
+        for (j, cell) in cells.iter().enumerate() {
+            let p = &pending[j];
+            let debt = if all { p.after } else { p.before };
+            out[j] = p.gcra.report(p.status, debt, cell.amount);
+        }
+        Ok(Source::Store)
     }
 
     fn adjust(&self, now: Duration, cells: &[Cell<'_>], how: Adjust) -> Result<Source, LimitError> {
@@ -397,29 +492,27 @@ impl Store for MemoryStore {
         for cell in cells {
             gcras.push(Self::check_cell(cell)?);
         }
-        self.locked(cells, |guards, which| {
-            let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
-            for (j, cell) in cells.iter().enumerate() {
-                let g = gcras[j];
-                let (id, s) = which[j];
-                let state = guards[s].get(cell.limit, id);
-                let before = g.debt(state.unwrap_or_default(), now);
-                let after = match how {
-                    Adjust::Refund => g.refund(before, cell.amount),
-                    Adjust::Charge => g.charge(before, cell.amount),
-                };
-                pending.push(Pending {
-                    gcra: g,
-                    present: state.is_some(),
-                    status: Status::Allowed,
-                    before,
-                    after,
-                });
-            }
-            self.make_room(now, cells, &pending, guards, which)?;
-            self.write(now, cells, &pending, guards, which);
-            Ok(Source::Store)
-        })
+        let mut held = self.locked(cells)?;
+        let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
+        for (j, cell) in cells.iter().enumerate() {
+            let g = gcras[j];
+            let state = held.get(j, cell.limit);
+            let before = g.debt(state.unwrap_or_default(), now);
+            let after = match how {
+                Adjust::Refund => g.refund(before, cell.amount),
+                Adjust::Charge => g.charge(before, cell.amount),
+            };
+            pending.push(Pending {
+                gcra: g,
+                present: state.is_some(),
+                status: Status::Allowed,
+                before,
+                after,
+            });
+        }
+        self.make_room(now, cells, &pending, &mut held)?;
+        Self::write(now, cells, &pending, &mut held);
+        Ok(Source::Store)
     }
 
     fn supports(&self, _name: &str, quota: &Quota) -> Result<(), LimitError> {
@@ -428,55 +521,83 @@ impl Store for MemoryStore {
 }
 
 impl MemoryStore {
-    /// [`Store::acquire`] for a batch of one cell. A stored bucket is updated under the
-    /// shard's read lock (one hash per hasher, one probe, one compare-and-swap on the entry),
-    /// so checks on one shard do not wait for each other; only a new bucket takes the write
-    /// lock to insert.
+    /// [`Store::acquire`] for a batch of one cell.
     fn acquire_one(&self, now: u64, cell: &Cell<'_>) -> Result<BucketState, LimitError> {
         let gcra = Self::check_cell(cell)?;
-        let (id, shard) = self.locate(cell);
-        let idx = cell.limit as usize;
+        let (status, debt) =
+            self.take_one(now, cell.limit, cell.key, cell.global, &gcra, cell.amount)?;
+        Ok(gcra.report(status, debt, cell.amount))
+    }
+
+    /// Takes `amount` from one bucket of limit `limit` (below [`MAX_LIMIT_INDEX`]) with a
+    /// valid quota: the status and the debt to report. A global bucket is one entry updated
+    /// with one compare-and-swap; a stored keyed bucket is updated under the shard's read
+    /// lock (one hash per hasher, one probe, one compare-and-swap on the entry), so checks on
+    /// one shard do not wait for each other; only a new bucket takes the write lock.
+    #[inline(always)]
+    pub(super) fn take_one(
+        &self,
+        now: u64,
+        limit: u32,
+        key: &str,
+        global: bool,
+        gcra: &Gcra,
+        amount: u64,
+    ) -> Result<(Status, u128), LimitError> {
+        if global {
+            return Ok(self.global(limit)?.take_shared(gcra, now, amount));
+        }
+        let (id, shard) = self.locate(key);
         {
             let guard = read(&self.shards[shard]);
             if let Some(entry) = guard
                 .maps
-                .get(idx)
+                .get(limit as usize)
                 .and_then(|m| m.find(id.h1, |e| e.is(id)))
             {
-                let (status, debt) = entry.take_shared(&gcra, now, cell.amount);
-                drop(guard);
-                return Ok(gcra.report(status, debt, cell.amount));
-            }
-            // An absent bucket is full: a check that would not store one (a peek, a denial)
-            // is answered without the write lock.
-            let (status, after) = gcra.take(0, cell.amount);
-            if status != Status::Allowed || after == 0 {
-                drop(guard);
-                return Ok(gcra.report(status, 0, cell.amount));
+                return Ok(entry.take_shared(gcra, now, amount));
             }
         }
+        // An absent bucket is full: a check that would not store one (a peek, a denial)
+        // is answered without the write lock.
+        let (status, after) = gcra.take(0, amount);
+        if status != Status::Allowed || after == 0 {
+            return Ok((status, 0));
+        }
+        self.insert_one(now, limit, id, shard, gcra, amount)
+    }
+
+    /// [`MemoryStore::take_one`] for a bucket that was absent under the read lock.
+    #[inline(never)]
+    fn insert_one(
+        &self,
+        now: u64,
+        limit: u32,
+        id: Id,
+        shard: usize,
+        gcra: &Gcra,
+        amount: u64,
+    ) -> Result<(Status, u128), LimitError> {
         let mut guard = lock(&self.shards[shard]);
         let shard = &mut *guard;
         // Another check may have inserted the bucket between the two locks.
         if let Some(entry) = shard
             .maps
-            .get_mut(idx)
+            .get_mut(limit as usize)
             .and_then(|m| m.find_mut(id.h1, |e| e.is(id)))
         {
             let before = gcra.debt(entry.state(), now);
-            let (status, after) = gcra.take(before, cell.amount);
+            let (status, after) = gcra.take(before, amount);
             if status != Status::Allowed {
-                drop(guard);
-                return Ok(gcra.report(status, before, cell.amount));
+                return Ok((status, before));
             }
             if after != before {
                 // Only adds debt (see `Entry::take_shared`): the TAT moves forward.
                 entry.set(gcra.state(after, now));
             }
-            drop(guard);
-            return Ok(gcra.report(status, after, cell.amount));
+            return Ok((status, after));
         }
-        let (status, after) = gcra.take(0, cell.amount);
+        let (status, after) = gcra.take(0, amount);
         if status == Status::Allowed && after > 0 {
             if shard.len >= self.per_shard && {
                 shard.sweep(now);
@@ -484,11 +605,9 @@ impl MemoryStore {
             } {
                 return Err(LimitError::store_full(self.max_keys()));
             }
-            shard.put(cell.limit, id, gcra.state(after, now), now);
+            shard.put(limit, id, gcra.state(after, now), now);
         }
-        drop(guard);
-        let debt = if status == Status::Allowed { after } else { 0 };
-        Ok(gcra.report(status, debt, cell.amount))
+        Ok((status, if status == Status::Allowed { after } else { 0 }))
     }
 
     /// Makes sure the new buckets of this batch fit under the bound, sweeping full buckets
@@ -499,8 +618,7 @@ impl MemoryStore {
         now: u64,
         cells: &[Cell<'_>],
         pending: &[Pending],
-        guards: &mut [WriteGuard<'_>],
-        which: &[(Id, usize)],
+        held: &mut Locked<'_>,
     ) -> Result<(), LimitError> {
         let adds = pending
             .iter()
@@ -508,27 +626,27 @@ impl MemoryStore {
         if !adds {
             return Ok(());
         }
-        let new_in = |g: usize, guards: &[WriteGuard<'_>]| {
+        let new_in = |g: usize, held: &Locked<'_>| {
             cells
                 .iter()
                 .enumerate()
                 .filter(|&(j, c)| {
-                    which[j].1 == g
+                    matches!(held.slots[j], Slot::Shard { guard, .. } if guard == g)
                         && pending[j].after > 0
                         && pending[j].after != pending[j].before
-                        && !guards[g].contains(c.limit, which[j].0)
+                        && held.get(j, c.limit).is_none()
                 })
                 .count()
         };
-        for g in 0..guards.len() {
-            let needed = new_in(g, guards);
-            if needed == 0 || guards[g].len + needed <= self.per_shard {
+        for g in 0..held.guards.len() {
+            let needed = new_in(g, held);
+            if needed == 0 || held.guards[g].len + needed <= self.per_shard {
                 continue;
             }
-            guards[g].sweep(now);
+            held.guards[g].sweep(now);
             // The sweep may have removed buckets of this batch that were full: count again.
-            let needed = new_in(g, guards);
-            if guards[g].len + needed > self.per_shard {
+            let needed = new_in(g, held);
+            if held.guards[g].len + needed > self.per_shard {
                 return Err(LimitError::store_full(self.max_keys()));
             }
         }
@@ -536,20 +654,11 @@ impl MemoryStore {
     }
 
     /// Writes the new states of a batch that went through.
-    fn write(
-        &self,
-        now: u64,
-        cells: &[Cell<'_>],
-        pending: &[Pending],
-        guards: &mut [WriteGuard<'_>],
-        which: &[(Id, usize)],
-    ) {
+    fn write(now: u64, cells: &[Cell<'_>], pending: &[Pending], held: &mut Locked<'_>) {
         for (j, cell) in cells.iter().enumerate() {
             let p = &pending[j];
             if p.after != p.before {
-                let state = p.gcra.state(p.after, now);
-                let (id, g) = which[j];
-                guards[g].put(cell.limit, id, state, now);
+                held.put(j, cell.limit, p.gcra.state(p.after, now), now);
             }
         }
     }
@@ -565,6 +674,7 @@ mod tests {
             limit: 0,
             name: "rps",
             key,
+            global: false,
             quota: Quota::per_second(NonZeroU64::new(2).unwrap()),
             amount,
         }
@@ -641,5 +751,47 @@ mod tests {
         assert_eq!(out[0].remaining, 1);
         store.acquire(Duration::ZERO, &[a], &mut out[..1]).unwrap();
         assert_eq!(out[0].status, Status::Allowed);
+    }
+
+    #[test]
+    fn global_cells_are_one_bucket_outside_the_bound() {
+        let store = MemoryStore::builder()
+            .max_keys(1)
+            .shards(1)
+            .build()
+            .unwrap();
+        let g = |key, amount| Cell {
+            global: true,
+            ..cell(key, amount)
+        };
+        let mut out = [BucketState::default(); 3];
+        let t0 = Duration::ZERO;
+        store.acquire(t0, &[g("a", 1)], &mut out).unwrap();
+        assert_eq!(out[0].remaining, 1);
+        // Another key draws from the same bucket, and a global bucket takes no key's room.
+        assert!(store.is_empty());
+        let k = Cell {
+            limit: 1,
+            ..cell("k", 1)
+        };
+        // A batch may name one global limit twice: it is locked once (no deadlock), and
+        // both cells see the state before the batch.
+        store
+            .acquire(t0, &[g("b", 1), k, g("c", 1)], &mut out)
+            .unwrap();
+        assert_eq!((out[0].remaining, out[2].remaining), (0, 0));
+        assert_eq!(store.len(), 1);
+        store.acquire(t0, &[g("d", 1)], &mut out[..1]).unwrap();
+        assert_eq!(out[0].status, Status::Limited);
+        store.adjust(t0, &[g("e", 1)], Adjust::Refund).unwrap();
+        store.acquire(t0, &[g("f", 0)], &mut out[..1]).unwrap();
+        assert_eq!(out[0].remaining, 1);
+        let far = Cell {
+            limit: MAX_LIMITS as u32,
+            ..g("x", 1)
+        };
+        let err = store.acquire(t0, &[far], &mut out[..1]).unwrap_err();
+        assert!(err.to_string().contains("global limit index"), "{err}");
+        assert!(store.acquire(t0, &[far, k], &mut out[..2]).is_err());
     }
 }

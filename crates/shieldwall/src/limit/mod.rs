@@ -13,6 +13,9 @@
 //! `retry_after`) or [`Status::OverCapacity`] (the call costs more than a burst and can never
 //! pass), with remaining units and reset times for the [`headers`].
 //!
+//! A limit is kept per value of a scope: the API key, an account, a network, or the whole
+//! service ([`GLOBAL_SCOPE`]: one bucket every call draws from).
+//!
 //! Buckets live in a [`Store`]: the in-process [`MemoryStore`] (sharded, 24 bytes per bucket
 //! whatever the key's length, a hard bound on keys) or, with the cargo feature `redis`, `RedisStore`
 //! (one atomic script per check, the server's clock, fail-open or fail-closed). Time comes
@@ -44,17 +47,16 @@
 //! ```
 //!
 //! # Performance
-//! A check is one store operation: for the in-process store, two seeded foldhash hashes of
-//! the key per limit, one shard lock, one table probe and exact integer arithmetic (128-bit
-//! only when 64 bits could overflow). A one-limit policy takes a path of its own: the
-//! shard's read lock and a compare-and-swap on the bucket, no batch and no allocation (the
-//! [`Decision`] keeps one limit inline). Policies of several limits lock their shards for
-//! writing and allocate once for the decision's per-limit list. A bucket takes 24 bytes of
-//! table slot (plus a control byte) whatever the key's length: about 58 bytes of resident
-//! memory per idle key with 10^6 keys, table growth included. With many keys, a check costs
-//! about what governor's keyed check does (memory traffic dominates both); a single-key check
-//! costs several times governor's *direct* (unkeyed) cell, which has no key to hash, no map
-//! to look up and no [`Decision`] to fill. A Redis check is one `EVALSHA` round trip.
+//! A check is one store operation. A one-limit policy on the in-process store takes a path of
+//! its own, inlined into the caller: no batch, no allocation (the [`Decision`] keeps one
+//! limit inline), exact integer arithmetic (128-bit only when 64 bits could overflow). A
+//! global limit ([`GLOBAL_SCOPE`]) is one entry updated with one compare-and-swap, like
+//! governor's direct limiter; a keyed limit adds two seeded foldhash hashes of the key, the
+//! shard's read lock and one table probe, like governor's keyed one. Policies of several
+//! limits lock their shards for writing (and their global entries) and allocate once for the
+//! decision's per-limit list. A bucket takes 24 bytes of table slot (plus a control byte)
+//! whatever the key's length: about 58 bytes of resident memory per idle key with 10^6 keys,
+//! table growth included. A Redis check is one `EVALSHA` round trip.
 //! `cargo bench -p shieldwall-benches -- limit/` runs the figures side by side with governor
 //! (set `SHIELDWALL_REDIS_URL` to include Redis).
 //!
@@ -85,7 +87,9 @@ pub use decision::{Decision, LimitStatus, Limits};
 pub use error::{LimitError, LimitErrorKind};
 pub use limiter::{FAIL_CLOSED_RETRY, RateLimiter, RateLimiterBuilder, Reservation};
 pub use memory::{DEFAULT_MAX_KEYS, DEFAULT_SHARDS, MemoryStore, MemoryStoreBuilder};
-pub use policy::{FailureMode, KEY_SCOPE, Limit, MAX_LIMITS, Policy, Unit, ip_prefix};
+pub use policy::{
+    FailureMode, GLOBAL_SCOPE, KEY_SCOPE, Limit, MAX_LIMITS, Policy, Unit, ip_prefix,
+};
 pub use quota::{MAX_AMOUNT, MAX_PERIOD, Quota};
 pub use request::{Request, Usage};
 pub use store::{Adjust, Cell, Source, Store};

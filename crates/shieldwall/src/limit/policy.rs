@@ -12,6 +12,26 @@ pub const MAX_LIMITS: usize = 32;
 /// The scope every request has: its API key (see [`Request::new`](super::Request::new)).
 pub const KEY_SCOPE: &str = "key";
 
+/// The scope of a limit on the whole service: one bucket that every call draws from,
+/// whatever its key (say the upstream provider's 10 000 requests a minute for the whole
+/// organisation). A request needs no value for it. In the in-process store its bucket is one
+/// lock-free cell, outside the bound on keys; in Redis it is one key shared by every replica.
+///
+/// # Example
+/// ```
+/// use shieldwall::limit::{GLOBAL_SCOPE, Limit, Quota, RateLimiter, Request};
+/// use std::num::NonZeroU64;
+///
+/// let limiter = RateLimiter::builder()
+///     .limit(Limit::requests("upstream_rps", Quota::per_second(NonZeroU64::new(2).unwrap())).scope(GLOBAL_SCOPE))
+///     .build()?;
+/// assert!(limiter.check(&Request::new("sk-1"))?.allowed());
+/// assert!(limiter.check(&Request::new("sk-2"))?.allowed());
+/// assert!(!limiter.check(&Request::new("sk-3"))?.allowed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const GLOBAL_SCOPE: &str = "global";
+
 /// What a limit counts.
 ///
 /// # Example
@@ -22,6 +42,10 @@ pub const KEY_SCOPE: &str = "key";
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// Word-sized: decisions are copied on every check, and a byte-sized field followed by
+// padding made rustc copy it with overlapping loads that stall store forwarding (the hot
+// path of `limit/one_key` in the benches); the structs holding it are no larger.
+#[repr(u64)]
 pub enum Unit {
     /// Calls: each request costs [`Request::requests`](super::Request::requests) (1 by default).
     #[default]
@@ -54,7 +78,8 @@ fn default_scope() -> String {
 ///
 /// The scope says whose bucket a call draws from: `"key"` (the default) gives every API key
 /// its own bucket, `"account"` one bucket per account whatever key it uses, `"ip"` one per
-/// client address or network (see [`ip_prefix`]). A request names its scope values.
+/// client address or network (see [`ip_prefix`]), and `"global"` ([`GLOBAL_SCOPE`]) one
+/// bucket for the whole service. A request names its scope values (none for `"global"`).
 ///
 /// # Example
 /// ```

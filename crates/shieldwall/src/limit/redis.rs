@@ -423,7 +423,8 @@ impl RedisStore {
         let mut inv = self.script.prepare_invoke();
         inv.arg(mode);
         for (c, g) in cells.iter().zip(&gcras) {
-            inv.key(self.key_of(c.name, c.key));
+            // A global limit has one bucket: `{prefix}:limit:` for every replica.
+            inv.key(self.key_of(c.name, if c.global { "" } else { c.key }));
             inv.arg(g.interval).arg(g.scale).arg(g.burst).arg(c.amount);
         }
         let reply: Vec<i64> = self.with_conn(|con| inv.invoke(con))?;
@@ -503,6 +504,7 @@ impl Store for RedisStore {
             limit: 0,
             name,
             key: "",
+            global: false,
             quota: *quota,
             amount: 0,
         })

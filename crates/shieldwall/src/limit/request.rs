@@ -1,7 +1,7 @@
 //! What a call asks for ([`Request`]) and what it really used ([`Usage`]).
 
 use super::Unit;
-use super::policy::KEY_SCOPE;
+use super::policy::{GLOBAL_SCOPE, KEY_SCOPE};
 
 /// One call to check: its API key, other scope values, and its costs.
 ///
@@ -43,7 +43,8 @@ impl<'a> Request<'a> {
     }
 
     /// Adds the value of another scope (an account, an IP prefix…). A later value for the same
-    /// scope replaces an earlier one.
+    /// scope replaces an earlier one. The `"global"` scope ([`GLOBAL_SCOPE`]) has one bucket
+    /// for every call and no value: a value given for it is not kept.
     ///
     /// # Example
     /// ```
@@ -55,6 +56,8 @@ impl<'a> Request<'a> {
     pub fn scope(mut self, scope: &'a str, value: &'a str) -> Self {
         if scope == KEY_SCOPE {
             self.key = value;
+        } else if scope == GLOBAL_SCOPE {
+            // One bucket for every call: nothing to keep.
         } else if let Some(slot) = self.scopes.iter_mut().find(|(s, _)| *s == scope) {
             slot.1 = value;
         } else {
@@ -92,21 +95,32 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// The value of `scope`, if the request has one.
+    /// The value of `scope`, if the request has one. Every request has the empty value of
+    /// the `"global"` scope.
     ///
     /// # Example
     /// ```
-    /// assert_eq!(shieldwall::limit::Request::new("k").value("account"), None);
+    /// use shieldwall::limit::Request;
+    /// assert_eq!(Request::new("k").value("account"), None);
+    /// assert_eq!(Request::new("k").value("global"), Some(""));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn value(&self, scope: &str) -> Option<&'a str> {
         if scope == KEY_SCOPE {
             return Some(self.key);
         }
+        if scope == GLOBAL_SCOPE {
+            return Some("");
+        }
         self.scopes
             .iter()
             .find(|(s, _)| *s == scope)
             .map(|&(_, v)| v)
+    }
+
+    /// The API key (the `"key"` scope's value).
+    pub(crate) fn key(&self) -> &'a str {
+        self.key
     }
 
     /// The request's cost in `unit`.

@@ -75,10 +75,11 @@ impl Entry {
         *self.tat.get_mut()
     }
 
-    /// Takes `amount` from this bucket under the shard's read lock: locks the entry (one
-    /// compare-and-swap; other holders of the read lock may be updating other entries, or
-    /// this one), reads, decides, writes, unlocks. Returns the status and the debt to report.
-    pub(super) fn take_shared(&self, gcra: &Gcra, now: u64, amount: u64) -> (Status, u128) {
+    /// Locks the entry (one compare-and-swap, spinning while another check holds it for
+    /// the few instructions of its update) and returns the word it holds, for
+    /// [`Entry::locked_state`] and [`Entry::unlock`].
+    #[inline(always)]
+    pub(super) fn lock(&self) -> u64 {
         let mut cur = self.tag_r.load(Ordering::Relaxed);
         let mut spins = 0u32;
         loop {
@@ -89,11 +90,10 @@ impl Entry {
                     Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => break,
+                    Ok(_) => return cur,
                     Err(now_seen) => cur = now_seen,
                 }
             } else {
-                // Another check holds this bucket for a few instructions.
                 spins += 1;
                 if spins < 64 {
                     std::hint::spin_loop();
@@ -103,24 +103,60 @@ impl Entry {
                 cur = self.tag_r.load(Ordering::Relaxed);
             }
         }
-        let state = State {
+    }
+
+    /// The state of an entry locked by [`Entry::lock`], which returned `word`.
+    #[inline(always)]
+    pub(super) fn locked_state(&self, word: u64) -> State {
+        State {
             tat: self.tat.load(Ordering::Relaxed),
-            r: cur & R_MASK,
-        };
-        let before = gcra.debt(state, now);
+            r: word & R_MASK,
+        }
+    }
+
+    /// Unlocks an entry locked by [`Entry::lock`] (which returned `word`), storing `new`.
+    #[inline(always)]
+    pub(super) fn unlock(&self, word: u64, new: Option<State>) {
+        match new {
+            Some(new) => {
+                self.tat.store(new.tat, Ordering::Relaxed);
+                self.tag_r
+                    .store((word & TAG_MASK) | (new.r & R_MASK), Ordering::Release);
+            }
+            None => self.tag_r.store(word, Ordering::Release),
+        }
+    }
+
+    /// Takes `amount` from this bucket without exclusive access to it: under the shard's
+    /// read lock (other holders may be updating other entries, or this one), or for a
+    /// global bucket, under nothing. Locks the entry, reads, decides, writes, unlocks.
+    /// Returns the status and the debt to report.
+    #[inline(always)]
+    pub(super) fn take_shared(&self, gcra: &Gcra, now: u64, amount: u64) -> (Status, u128) {
+        let word = self.lock();
+        let before = gcra.debt(self.locked_state(word), now);
         let (status, after) = gcra.take(before, amount);
         if status == Status::Allowed && after != before {
             // A take only adds debt, so the bucket is not full afterwards and its TAT does
             // not move back: the shard's `next_sweep` bound stays valid.
-            let new = gcra.state(after, now);
-            self.tat.store(new.tat, Ordering::Relaxed);
-            self.tag_r
-                .store((cur & TAG_MASK) | (new.r & R_MASK), Ordering::Release);
+            self.unlock(word, Some(gcra.state(after, now)));
             (status, after)
         } else {
-            self.tag_r.store(cur, Ordering::Release);
+            self.unlock(word, None);
             (status, before)
         }
+    }
+}
+
+/// The bucket of one global limit ([`GLOBAL_SCOPE`](super::GLOBAL_SCOPE)): an entry on cache
+/// lines of its own, updated under its entry lock alone.
+#[derive(Debug)]
+#[repr(align(128))]
+pub(super) struct Global(pub Entry);
+
+impl Default for Global {
+    fn default() -> Self {
+        Self(Entry::new(Id { h1: 0, tag: 0 }, State::default()))
     }
 }
 
@@ -149,10 +185,6 @@ impl Shard {
             .get(limit as usize)?
             .find(id.h1, |e| e.is(id))
             .map(Entry::state)
-    }
-
-    pub(super) fn contains(&self, limit: u32, id: Id) -> bool {
-        self.get(limit, id).is_some()
     }
 
     /// Stores `state`; a full bucket is removed instead (it equals an absent one).

@@ -20,7 +20,7 @@ use super::{BucketState, LimitError, Quota};
 ///
 /// let store = MemoryStore::new();
 /// let quota = Quota::per_second(NonZeroU64::new(5).unwrap());
-/// let cell = Cell { limit: 0, name: "rps", key: "sk-1", quota, amount: 2 };
+/// let cell = Cell { limit: 0, name: "rps", key: "sk-1", global: false, quota, amount: 2 };
 /// let mut out = [Default::default()];
 /// store.acquire(Duration::ZERO, &[cell], &mut out)?;
 /// assert_eq!(out[0].remaining, 3);
@@ -37,6 +37,9 @@ pub struct Cell<'a> {
     pub name: &'a str,
     /// The scope value the bucket belongs to (an API key, an account, an IP prefix…).
     pub key: &'a str,
+    /// Whether the limit has the `"global"` scope ([`GLOBAL_SCOPE`](super::GLOBAL_SCOPE)):
+    /// one bucket per limit for every call, `key` ignored.
+    pub global: bool,
     /// The quota in force for this bucket.
     pub quota: Quota,
     /// Units to take, refund or charge.
@@ -75,6 +78,10 @@ pub enum Adjust {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+// Word-sized: decisions are copied on every check, and a byte-sized field followed by
+// padding made rustc copy it with overlapping loads that stall store forwarding (the hot
+// path of `limit/one_key` in the benches); the structs holding it are no larger.
+#[repr(u64)]
 pub enum Source {
     /// The configured store.
     Store,
@@ -107,8 +114,8 @@ mod sealed {
 ///
 /// let store = MemoryStore::new();
 /// let one = NonZeroU64::new(1).unwrap();
-/// let a = Cell { limit: 0, name: "a", key: "k", quota: Quota::per_second(one), amount: 1 };
-/// let b = Cell { limit: 1, name: "b", key: "k", quota: Quota::per_day(one), amount: 1 };
+/// let a = Cell { limit: 0, name: "a", key: "k", global: false, quota: Quota::per_second(one), amount: 1 };
+/// let b = Cell { limit: 1, name: "b", key: "k", global: false, quota: Quota::per_day(one), amount: 1 };
 /// let mut out = [Default::default(); 2];
 /// store.acquire(Duration::ZERO, &[a, b], &mut out)?;
 /// // A second later `a` has refilled but `b` has not: neither is taken.
