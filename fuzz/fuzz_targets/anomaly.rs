@@ -62,7 +62,9 @@ fuzz_target!(|data: &[u8]| {
         UsageTracker::restore(Snapshot::from_json(&json).expect("own snapshot reads back"))
             .expect("own snapshot restores");
     assert_eq!(restored.snapshot().to_json(), json);
-    tracker.merge(&other.snapshot()).expect("same config merges");
+    tracker
+        .merge(&other.snapshot())
+        .expect("same config merges");
     let merged = tracker.stats();
     assert!(merged.accounts <= 8 && merged.keys <= 8 && merged.index_entries <= 64);
 });

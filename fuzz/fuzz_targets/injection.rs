@@ -16,10 +16,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let verdict = classifier().classify(text).expect("under the default size limit");
+    let verdict = classifier()
+        .classify(text)
+        .expect("under the default size limit");
     assert!((0.0..=1.0).contains(&verdict.score));
     for s in &verdict.signals {
         assert!(s.start <= s.end && s.end <= text.len(), "{s:?}");
-        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?}");
+        assert!(
+            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            "{s:?}"
+        );
     }
 });

@@ -5,9 +5,13 @@ use libfuzzer_sys::fuzz_target;
 use shieldwall::text::{Normalizer, OffsetConverter, Unit};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let normalizer = Normalizer::new();
-    let view = normalizer.normalize(text).expect("under the default size limit");
+    let view = normalizer
+        .normalize(text)
+        .expect("under the default size limit");
     let map = view.map();
     assert_eq!(map.original_len(), text.len());
     assert_eq!(map.view_len(), view.text().len());
