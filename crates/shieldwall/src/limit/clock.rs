@@ -1,5 +1,6 @@
 //! Time for the limiter: a monotonic system clock and a manual clock for tests and replays.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,23 @@ use std::time::{Duration, Instant};
 pub trait Clock: Send + Sync + fmt::Debug {
     /// Time elapsed since the clock's start. Never goes backwards for a real clock.
     fn now(&self) -> Duration;
+
+    /// [`Clock::now`] in whole nanoseconds (saturating), what the in-process store counts
+    /// in; a clock that keeps nanoseconds can answer without building a [`Duration`].
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::limit::{Clock, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// clock.advance(Duration::from_micros(3));
+    /// assert_eq!(clock.now_nanos(), 3_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn now_nanos(&self) -> u64 {
+        nanos(self.now())
+    }
 }
 
 /// The default clock: [`Instant`]-based, so it is monotonic and ignores changes of the wall
@@ -146,9 +164,54 @@ impl Clock for ManualClock {
     fn now(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::Acquire))
     }
+
+    #[inline(always)]
+    fn now_nanos(&self) -> u64 {
+        self.nanos.load(Ordering::Acquire)
+    }
 }
 
 /// A clock's time as whole nanoseconds, saturating.
 pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The limiter's clock: the two built-in clocks called directly (inlined on the check's hot
+/// path), any other through the trait.
+#[derive(Clone, Debug)]
+pub(crate) enum AnyClock {
+    Monotonic(MonotonicClock),
+    Manual(ManualClock),
+    Other(Arc<dyn Clock>),
+}
+
+impl AnyClock {
+    pub(crate) fn new<C: Clock + 'static>(clock: C) -> Self {
+        let any: &dyn Any = &clock;
+        if let Some(c) = any.downcast_ref::<ManualClock>() {
+            Self::Manual(c.clone())
+        } else if let Some(c) = any.downcast_ref::<MonotonicClock>() {
+            Self::Monotonic(*c)
+        } else {
+            Self::Other(Arc::new(clock))
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn now(&self) -> Duration {
+        match self {
+            Self::Monotonic(c) => c.now(),
+            Self::Manual(c) => c.now(),
+            Self::Other(c) => c.now(),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match self {
+            Self::Monotonic(c) => c.now_nanos(),
+            Self::Manual(c) => c.now_nanos(),
+            Self::Other(c) => c.now_nanos(),
+        }
+    }
 }

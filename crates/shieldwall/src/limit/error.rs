@@ -86,84 +86,86 @@ enum Repr {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LimitError {
-    repr: Repr,
+    /// Boxed: errors are rare, and a one-word error keeps `Result<Decision, LimitError>`'s
+    /// drop small enough to inline on the check's hot path.
+    repr: Box<Repr>,
 }
 
 impl LimitError {
     pub(crate) fn no_limits() -> Self {
         Self {
-            repr: Repr::NoLimits,
+            repr: Box::new(Repr::NoLimits),
         }
     }
     pub(crate) fn too_many_limits(count: usize, max: usize) -> Self {
         Self {
-            repr: Repr::TooManyLimits { count, max },
+            repr: Box::new(Repr::TooManyLimits { count, max }),
         }
     }
     pub(crate) fn bad_name(name: &str) -> Self {
         Self {
-            repr: Repr::BadName {
+            repr: Box::new(Repr::BadName {
                 name: name.to_owned(),
-            },
+            }),
         }
     }
     pub(crate) fn duplicate_name(name: &str) -> Self {
         Self {
-            repr: Repr::DuplicateName {
+            repr: Box::new(Repr::DuplicateName {
                 name: name.to_owned(),
-            },
+            }),
         }
     }
     pub(crate) fn out_of_range(what: &'static str, value: u64, max: u64) -> Self {
         Self {
-            repr: Repr::OutOfRange { what, value, max },
+            repr: Box::new(Repr::OutOfRange { what, value, max }),
         }
     }
     pub(crate) fn bad_period(text: &str) -> Self {
         Self {
-            repr: Repr::BadPeriod {
+            repr: Box::new(Repr::BadPeriod {
                 text: text.to_owned(),
-            },
+            }),
         }
     }
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn not_for_store(name: &str, reason: &'static str) -> Self {
         Self {
-            repr: Repr::NotForStore {
+            repr: Box::new(Repr::NotForStore {
                 name: name.to_owned(),
                 reason,
-            },
+            }),
         }
     }
     pub(crate) fn config(message: String) -> Self {
         Self {
-            repr: Repr::Config { message },
+            repr: Box::new(Repr::Config { message }),
         }
     }
     pub(crate) fn missing_scope(limit: &str, scope: &str) -> Self {
         Self {
-            repr: Repr::MissingScope {
+            repr: Box::new(Repr::MissingScope {
                 limit: limit.to_owned(),
                 scope: scope.to_owned(),
-            },
+            }),
         }
     }
     pub(crate) fn unknown_limit(name: &str) -> Self {
         Self {
-            repr: Repr::UnknownLimit {
+            repr: Box::new(Repr::UnknownLimit {
                 name: name.to_owned(),
-            },
+            }),
         }
     }
     pub(crate) fn store_full(max_keys: usize) -> Self {
         Self {
-            repr: Repr::StoreFull { max_keys },
+            repr: Box::new(Repr::StoreFull { max_keys }),
         }
     }
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn unavailable(message: String) -> Self {
         Self {
-            repr: Repr::Unavailable { message },
+            repr: Box::new(Repr::Unavailable { message }),
         }
     }
 
@@ -178,7 +180,7 @@ impl LimitError {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn kind(&self) -> LimitErrorKind {
-        match self.repr {
+        match *self.repr {
             Repr::NoLimits
             | Repr::TooManyLimits { .. }
             | Repr::BadName { .. }
@@ -197,7 +199,7 @@ impl LimitError {
 
 impl fmt::Display for LimitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
+        match &*self.repr {
             Repr::NoLimits => write!(f, "a policy needs at least one limit"),
             Repr::TooManyLimits { count, max } => {
                 write!(f, "a policy of {count} limits exceeds the maximum of {max}")

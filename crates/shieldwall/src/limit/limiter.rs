@@ -9,7 +9,7 @@ use std::time::Duration;
 use smallvec::{SmallVec, smallvec};
 
 use super::bucket::Gcra;
-use super::clock::nanos;
+use super::clock::AnyClock;
 use super::decision::{intern, limit_status};
 use super::store::{Adjust, Cell, Source, Store};
 use super::{
@@ -148,7 +148,7 @@ pub struct RateLimiterBuilder {
     store: Option<Arc<dyn Store>>,
     /// `store` when it is the in-process store.
     memory: Option<Arc<MemoryStore>>,
-    clock: Option<Arc<dyn Clock>>,
+    clock: Option<AnyClock>,
 }
 
 impl RateLimiterBuilder {
@@ -256,7 +256,7 @@ impl RateLimiterBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clock<C: Clock + 'static>(&mut self, clock: C) -> &mut Self {
-        self.clock = Some(Arc::new(clock));
+        self.clock = Some(AnyClock::new(clock));
         self
     }
 
@@ -285,9 +285,9 @@ impl RateLimiterBuilder {
         for l in &self.policy.limits {
             store.supports(&l.name, &l.quota)?;
         }
-        let clock: Arc<dyn Clock> = match &self.clock {
+        let clock = match &self.clock {
             Some(c) => c.clone(),
-            None => Arc::new(MonotonicClock::new()),
+            None => AnyClock::Monotonic(MonotonicClock::new()),
         };
         Ok(RateLimiter {
             limits: self
@@ -360,7 +360,7 @@ pub struct RateLimiter {
     store: Arc<dyn Store>,
     /// `store` when it is the in-process store: a one-limit check then goes to it directly.
     memory: Option<Arc<MemoryStore>>,
-    clock: Arc<dyn Clock>,
+    clock: AnyClock,
     on_store_error: FailureMode,
     overrides: RwLock<Overrides>,
     override_count: AtomicUsize,
@@ -689,13 +689,13 @@ impl RateLimiter {
             None => def.quota,
         };
         let amount = request.cost(def.unit);
-        let now = self.clock.now();
         let result = match &self.memory {
             Some(memory) => {
                 // The policy's and the overrides' quotas were validated when set.
                 let gcra = Gcra::ns(&quota);
+                let now = self.clock.now_nanos();
                 memory
-                    .take_one(nanos(now), 0, key, def.global(), &gcra, amount)
+                    .take_one(now, 0, key, def.global(), &gcra, amount)
                     .map(|(status, debt)| (gcra.report(status, debt, amount), Source::Store))
             }
             None => {
@@ -709,7 +709,7 @@ impl RateLimiter {
                 };
                 let mut state = [BucketState::default()];
                 self.store
-                    .acquire(now, std::slice::from_ref(&cell), &mut state)
+                    .acquire(self.clock.now(), std::slice::from_ref(&cell), &mut state)
                     .map(|source| (state[0], source))
             }
         };
