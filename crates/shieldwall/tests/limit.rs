@@ -87,6 +87,30 @@ fn shared_scenarios() {
     }
 }
 
+/// Runs `call(thread, random)` `steps` times on each of 8 threads, with a xorshift stream
+/// per thread; with `clock`, thread 0 moves it 1 ms every 100 steps.
+fn hammer(steps: u64, clock: Option<&ManualClock>, call: impl Fn(u64, u64) + Sync) {
+    std::thread::scope(|s| {
+        for t in 0..8u64 {
+            let call = &call;
+            s.spawn(move || {
+                let mut x = t + 1;
+                for i in 0..steps {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    call(t, x);
+                    if let (0, Some(clock)) = (t, clock) {
+                        if i % 100 == 0 {
+                            clock.advance(Duration::from_millis(1));
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
 /// 8 threads race on `keys` with random token costs under a one-limit policy of 90 000
 /// tokens a minute with a burst of 4000, the clock frozen; returns the limiter and the
 /// tokens admitted per key.
@@ -100,31 +124,16 @@ fn race_on_one_limit(scope: &str, keys: &[&'static str]) -> (Arc<RateLimiter>, V
             .build()
             .unwrap(),
     );
-    let admitted: Arc<Vec<AtomicU64>> = Arc::new(keys.iter().map(|_| AtomicU64::new(0)).collect());
+    let admitted: Vec<AtomicU64> = keys.iter().map(|_| AtomicU64::new(0)).collect();
     let n = keys.len() as u64;
-    let threads: Vec<_> = (0..8u64)
-        .map(|t| {
-            let (limiter, admitted) = (limiter.clone(), admitted.clone());
-            let keys = keys.to_vec();
-            std::thread::spawn(move || {
-                let mut x = t + 1;
-                for _ in 0..6_000u64 {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let k = (x % n) as usize;
-                    let cost = 1 + (x >> 8) % 3;
-                    let d = limiter.check(&Request::new(keys[k]).tokens(cost)).unwrap();
-                    if d.allowed() {
-                        admitted[k].fetch_add(cost, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    hammer(6_000, None, |_, x| {
+        let k = (x % n) as usize;
+        let cost = 1 + (x >> 8) % 3;
+        let d = limiter.check(&Request::new(keys[k]).tokens(cost)).unwrap();
+        if d.allowed() {
+            admitted[k].fetch_add(cost, Ordering::Relaxed);
+        }
+    });
     let admitted = admitted.iter().map(|a| a.load(Ordering::Relaxed)).collect();
     (limiter, admitted)
 }
@@ -177,34 +186,15 @@ fn threads_never_over_admit() {
             .build()
             .unwrap(),
     );
-    let requests = Arc::new(AtomicU64::new(0));
-    let tokens = Arc::new(AtomicU64::new(0));
-    let threads: Vec<_> = (0..8u64)
-        .map(|t| {
-            let (limiter, clock) = (limiter.clone(), clock.clone());
-            let (requests, tokens) = (requests.clone(), tokens.clone());
-            std::thread::spawn(move || {
-                let mut x = t + 1;
-                for i in 0..20_000u64 {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let cost = x % 200;
-                    let req = Request::new("k").scope("account", "a").tokens(cost);
-                    if limiter.check(&req).unwrap().allowed() {
-                        requests.fetch_add(1, Ordering::Relaxed);
-                        tokens.fetch_add(cost, Ordering::Relaxed);
-                    }
-                    if t == 0 && i % 100 == 0 {
-                        clock.advance(Duration::from_millis(1));
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let (requests, tokens) = (AtomicU64::new(0), AtomicU64::new(0));
+    hammer(20_000, Some(&clock), |_, x| {
+        let cost = x % 200;
+        let req = Request::new("k").scope("account", "a").tokens(cost);
+        if limiter.check(&req).unwrap().allowed() {
+            requests.fetch_add(1, Ordering::Relaxed);
+            tokens.fetch_add(cost, Ordering::Relaxed);
+        }
+    });
     let elapsed_ms = clock.now().as_millis() as u64;
     let max_requests = 100 + 100 * elapsed_ms / 1000;
     let max_tokens = 1500 + 1500 * elapsed_ms / 1000;
@@ -245,36 +235,19 @@ fn threads_never_over_admit_a_global_budget() {
             .build()
             .unwrap(),
     );
-    let tokens = Arc::new(AtomicU64::new(0));
-    let threads: Vec<_> = (0..8u64)
-        .map(|t| {
-            let (limiter, clock, tokens) = (limiter.clone(), clock.clone(), tokens.clone());
-            std::thread::spawn(move || {
-                let key = format!("k{t}");
-                let mut x = t + 1;
-                for i in 0..10_000u64 {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let estimate = x % 200;
-                    let used = estimate / 2;
-                    let r = limiter
-                        .reserve(&Request::new(&key).tokens(estimate))
-                        .unwrap();
-                    if r.decision().allowed() {
-                        tokens.fetch_add(used, Ordering::Relaxed);
-                        limiter.settle(r, Usage::tokens(used)).unwrap();
-                    }
-                    if t == 0 && i % 100 == 0 {
-                        clock.advance(Duration::from_millis(1));
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let tokens = AtomicU64::new(0);
+    hammer(10_000, Some(&clock), |t, x| {
+        let key = format!("k{t}");
+        let estimate = x % 200;
+        let used = estimate / 2;
+        let r = limiter
+            .reserve(&Request::new(&key).tokens(estimate))
+            .unwrap();
+        if r.decision().allowed() {
+            tokens.fetch_add(used, Ordering::Relaxed);
+            limiter.settle(r, Usage::tokens(used)).unwrap();
+        }
+    });
     let elapsed_ms = clock.now().as_millis() as u64;
     let max_tokens = 5000 + 1500 * elapsed_ms / 1000;
     let tk = tokens.load(Ordering::Relaxed);
