@@ -215,7 +215,8 @@ impl Request {
     }
 
     /// Writes the texts of `messages` (as returned in a decision) back into `body` at their
-    /// pointers; parts without a pointer are skipped.
+    /// pointers; parts without a pointer are skipped. Everything else in the body stays as
+    /// the client sent it, keys in their order.
     ///
     /// # Errors
     /// A [`GuardError`] of kind `body` when a pointer does not lead to a string.
@@ -223,13 +224,16 @@ impl Request {
     /// # Example
     /// ```
     /// use shieldwall::guard::Request;
-    /// use serde_json::json;
     ///
-    /// let mut body = json!({"messages": [{"role": "user", "content": "mail ann@corp.io"}]});
+    /// let sent = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail ann@corp.io"}],"max_tokens":5}"#;
+    /// let mut body: serde_json::Value = serde_json::from_str(sent)?;
     /// let mut req = Request::from_body(&body)?;
     /// req.messages[0].parts[0].text = "mail [EMAIL_1]".into();
     /// Request::write_back(&req.messages, &mut body)?;
-    /// assert_eq!(body["messages"][0]["content"], "mail [EMAIL_1]");
+    /// assert_eq!(
+    ///     body.to_string(),
+    ///     r#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail [EMAIL_1]"}],"max_tokens":5}"#
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_back(

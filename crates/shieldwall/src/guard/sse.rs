@@ -427,8 +427,11 @@ mod tests {
         assert_eq!(text, "Use [API_KEY_1] for staging.", "{out}");
         assert!(out.contains("The user wants the key."), "{out}");
         // the held-back tail goes out before the text block's stop, in that block
-        let tail = out.rfind("\"index\":1").unwrap();
-        assert!(tail < out.rfind("content_block_stop").unwrap(), "{out}");
+        let tail = out.rfind("\"text_delta\"").unwrap();
+        assert!(
+            tail < out.rfind("event: content_block_stop").unwrap(),
+            "{out}"
+        );
     }
 
     #[test]
