@@ -10,10 +10,6 @@ use super::{Guard, ResponseContext};
 /// model output.
 const SEPARATOR: char = '\u{E000}';
 
-/// Most string leaves read from one tool call's arguments, and how deep they are looked for.
-const MAX_LEAVES: usize = 256;
-const MAX_DEPTH: usize = 32;
-
 /// Where one checked text of an answer lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Slot {
@@ -32,25 +28,58 @@ fn push_segment(pointer: &str, segment: &str) -> String {
     )
 }
 
-/// The pointers (below `at`) of the string leaves of `v`, in document order, bounded.
-fn string_leaves(v: &Value, at: &str, depth: usize, out: &mut Vec<String>) {
-    if out.len() >= MAX_LEAVES || depth > MAX_DEPTH {
-        return;
-    }
+/// The pointers (below `at`) of the string leaves of `v`, in document order (a parsed
+/// document is at most 128 levels deep: serde_json's limit).
+fn string_leaves(v: &Value, at: &str, out: &mut Vec<String>) {
     match v {
         Value::String(_) => out.push(at.to_string()),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                string_leaves(item, &push_segment(at, &i.to_string()), depth + 1, out);
+                string_leaves(item, &push_segment(at, &i.to_string()), out);
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
-                string_leaves(item, &push_segment(at, k), depth + 1, out);
+                string_leaves(item, &push_segment(at, k), out);
             }
         }
         _ => {}
     }
+}
+
+/// A tool call's `arguments` (a JSON document in a string) with its string values checked
+/// together by `check` (joined by U+E000, one call): a text that is not JSON is checked
+/// whole. The document is written again only when a value changed.
+pub(crate) fn check_arguments(arguments: &str, check: impl FnOnce(&str) -> String) -> String {
+    let Ok(mut doc) = serde_json::from_str::<Value>(arguments) else {
+        return check(arguments);
+    };
+    let mut leaves = Vec::new();
+    string_leaves(&doc, "", &mut leaves);
+    if leaves.is_empty() {
+        return arguments.to_string();
+    }
+    let texts: Vec<&str> = leaves
+        .iter()
+        .filter_map(|p| doc.pointer(p).and_then(Value::as_str))
+        .collect();
+    let joined = texts.join(SEPARATOR.encode_utf8(&mut [0; 4]));
+    let checked = check(&joined);
+    if checked == joined {
+        return arguments.to_string();
+    }
+    let pieces: Vec<&str> = checked.split(SEPARATOR).collect();
+    if pieces.len() != leaves.len() {
+        // a separator went missing or appeared (never in practice): send the checked
+        // values as one text rather than the unchecked document
+        return checked.replace(SEPARATOR, " ");
+    }
+    for (p, piece) in leaves.iter().zip(pieces) {
+        if let Some(v) = doc.pointer_mut(p) {
+            *v = Value::String(piece.to_string());
+        }
+    }
+    doc.to_string()
 }
 
 /// The slots of a tool call's `arguments` string at `pointer`: its string leaves when it is
@@ -62,7 +91,7 @@ fn argument_slots(body: &Value, pointer: String, out: &mut Vec<Slot>) {
     match serde_json::from_str::<Value>(text) {
         Ok(doc) => {
             let mut leaves = Vec::new();
-            string_leaves(&doc, "", 0, &mut leaves);
+            string_leaves(&doc, "", &mut leaves);
             out.extend(leaves.into_iter().map(|inner| Slot::Embedded {
                 outer: pointer.clone(),
                 inner,
@@ -101,7 +130,7 @@ fn slots(v: &Value) -> Vec<Slot> {
                 Some("tool_use") => {
                     if let Some(input) = b.get("input") {
                         let mut leaves = Vec::new();
-                        string_leaves(input, &format!("/content/{i}/input"), 0, &mut leaves);
+                        string_leaves(input, &format!("/content/{i}/input"), &mut leaves);
                         out.extend(leaves.into_iter().map(Slot::Text));
                     }
                 }
@@ -371,12 +400,29 @@ mod tests {
     }
 
     #[test]
-    fn leaves_are_found_under_escaped_keys_and_bounded() {
+    fn leaves_are_found_under_escaped_keys() {
         let body = json!({"content": [{"type": "tool_use", "input": {"a/b": "x", "c~d": ["y"]}}]});
         assert_eq!(answer_text(&body), "x\u{E000}y");
         let wide: Vec<Value> = (0..1000).map(|i| json!(format!("s{i}"))).collect();
         let body = json!({"content": [{"type": "tool_use", "input": wide}]});
-        assert_eq!(answer_text(&body).split(SEPARATOR).count(), MAX_LEAVES);
+        assert_eq!(answer_text(&body).split(SEPARATOR).count(), 1000);
+    }
+
+    #[test]
+    fn arguments_are_checked_in_one_call_and_kept_when_clean() {
+        let mut calls = 0;
+        let out = check_arguments(r#"{"a": "x", "b": [1, "y"]}"#, |t| {
+            calls += 1;
+            assert_eq!(t, "x\u{E000}y");
+            "X\u{E000}y".to_string()
+        });
+        assert_eq!((calls, out.as_str()), (1, r#"{"a":"X","b":[1,"y"]}"#));
+        let clean = r#"{"a":  "x"}"#;
+        assert_eq!(check_arguments(clean, |t| t.to_string()), clean);
+        assert_eq!(
+            check_arguments("not json", |t| t.to_uppercase()),
+            "NOT JSON"
+        );
     }
 
     #[test]

@@ -8,13 +8,16 @@
 //! (a thinking or tool-use block stopping first does not end it), `message_delta` or
 //! `message_stop`) and OpenAI responses (`response.output_text.delta`, ended by
 //! `response.output_text.done` or `response.completed`, whose full-text fields are rewritten to
-//! the released text). Other events pass unchanged (thinking deltas and tool-call arguments are
-//! not checked); a text delta after the end of the guarded text is dropped, so
-//! no text leaves unchecked.
+//! the released text). A tool call's argument deltas (chat `delta.tool_calls[].function.arguments`,
+//! Anthropic `input_json_delta`, responses `response.function_call_arguments.delta`) are held
+//! back and go out whole, checked like the text, in one delta just before the call ends (the
+//! events on the way carry empty arguments); responses events that repeat the arguments carry
+//! the checked ones. Other events pass unchanged (thinking deltas are not checked); a text
+//! delta after the end of the guarded text is dropped, so no text leaves unchecked.
 
 use serde_json::Value;
 
-use super::answer::completion_tokens;
+use super::answer::{check_arguments, completion_tokens};
 use super::decision::ResponseDecision;
 use super::stream::GuardStream;
 
@@ -121,6 +124,25 @@ pub struct SseStream {
     /// Everything released so far (to rewrite full-text fields of terminal events).
     released: String,
     completion_tokens: Option<u64>,
+    /// Tool calls whose argument deltas are held back until the call ends.
+    calls: Vec<HeldCall>,
+    /// The checked arguments of ended OpenAI responses calls, by output index, for the
+    /// events that repeat them.
+    checked: Vec<(Value, String)>,
+}
+
+/// A streamed tool call whose arguments are being collected: they are checked whole when it
+/// ends and sent in one delta then (the deltas on the way carry empty arguments).
+#[derive(Debug)]
+struct HeldCall {
+    format: Slot,
+    /// The call within the stream: `tool_calls[].index` (chat), the content block `index`
+    /// (Anthropic), `output_index` (responses).
+    id: Value,
+    args: String,
+    /// The last delta event of the call (its non-data lines and JSON), to build the flush.
+    lines: String,
+    json: Value,
 }
 
 /// The end of an [`SseStream`]: the last events to send and the decision about the answer
@@ -145,6 +167,8 @@ impl SseStream {
             template: None,
             released: String::new(),
             completion_tokens: None,
+            calls: Vec::new(),
+            checked: Vec::new(),
         }
     }
 
@@ -200,6 +224,7 @@ impl SseStream {
         if !self.skipping && !rest.trim().is_empty() {
             events.push_str(&self.event(rest.trim_end_matches('\n')));
         }
+        events.push_str(&self.flush_calls(|_| true));
         events.push_str(&self.end_text());
         let decision = self.stream.finish(self.completion_tokens);
         SseEnd { events, decision }
@@ -259,6 +284,178 @@ impl SseStream {
         }
     }
 
+    /// Takes the tool-call argument deltas of an event into their held calls, leaving empty
+    /// arguments in the event. A call whose arguments outgrow [`MAX_SSE_EVENT_BYTES`] is
+    /// checked and sent up to there (returned), and collected anew from there.
+    fn hold_arguments(&mut self, lines: &str, v: &mut Value) -> String {
+        let mut out = String::new();
+        let mut taken: Vec<(Slot, Value, String)> = Vec::new();
+        if let Some(calls) = v
+            .pointer_mut("/choices/0/delta/tool_calls")
+            .and_then(Value::as_array_mut)
+        {
+            for call in calls {
+                let id = call.get("index").cloned().unwrap_or(Value::Null);
+                if let Some(args) = call.pointer_mut("/function/arguments")
+                    && let Some(text) = args.as_str()
+                {
+                    taken.push((Slot::Chat, id, text.to_string()));
+                    *args = Value::String(String::new());
+                }
+            }
+        }
+        match v.get("type").and_then(Value::as_str) {
+            Some("content_block_delta")
+                if v.pointer("/delta/type").and_then(Value::as_str) == Some("input_json_delta") =>
+            {
+                let id = v.get("index").cloned().unwrap_or(Value::Null);
+                if let Some(part) = v.pointer_mut("/delta/partial_json")
+                    && let Some(text) = part.as_str()
+                {
+                    taken.push((Slot::Anthropic, id, text.to_string()));
+                    *part = Value::String(String::new());
+                }
+            }
+            Some("response.function_call_arguments.delta") => {
+                let id = v.get("output_index").cloned().unwrap_or(Value::Null);
+                if let Some(delta) = v.get_mut("delta")
+                    && let Some(text) = delta.as_str()
+                {
+                    taken.push((Slot::Responses, id, text.to_string()));
+                    *delta = Value::String(String::new());
+                }
+            }
+            _ => {}
+        }
+        for (format, id, text) in taken {
+            let full = |c: &HeldCall| {
+                c.format == format && c.id == id && c.args.len() + text.len() > MAX_SSE_EVENT_BYTES
+            };
+            if self.calls.iter().any(full) {
+                out += &self.flush_calls(full);
+            }
+            let held = match self
+                .calls
+                .iter_mut()
+                .find(|c| c.format == format && c.id == id)
+            {
+                Some(held) => held,
+                None => {
+                    self.calls.push(HeldCall {
+                        format,
+                        id: id.clone(),
+                        args: String::new(),
+                        lines: String::new(),
+                        json: Value::Null,
+                    });
+                    self.calls
+                        .last_mut()
+                        .unwrap_or_else(|| unreachable!("just pushed"))
+                }
+            };
+            held.args.push_str(&text);
+            held.lines = lines.to_string();
+            held.json = v.clone();
+        }
+        out
+    }
+
+    /// Checks the arguments of the held calls that `ended` picks and returns one delta event
+    /// per call carrying them whole.
+    fn flush_calls(&mut self, ended: impl Fn(&HeldCall) -> bool) -> String {
+        let (done, keep): (Vec<HeldCall>, Vec<HeldCall>) = std::mem::take(&mut self.calls)
+            .into_iter()
+            .partition(&ended);
+        self.calls = keep;
+        let mut out = String::new();
+        for call in done {
+            let stream = &mut self.stream;
+            let args = check_arguments(&call.args, |t| stream.check_side(t));
+            let mut v = call.json;
+            match call.format {
+                Slot::Chat => {
+                    if let Some(choice) = v.pointer_mut("/choices/0") {
+                        choice["delta"] = serde_json::json!({"tool_calls": [
+                            {"index": call.id, "function": {"arguments": args}}
+                        ]});
+                        choice["finish_reason"] = Value::Null;
+                    }
+                }
+                Slot::Anthropic => v["delta"]["partial_json"] = Value::String(args),
+                Slot::Responses => {
+                    v["delta"] = Value::String(args.clone());
+                    self.checked.push((call.id, args));
+                }
+            }
+            out.push_str(&format!("{}data: {v}\n\n", call.lines));
+        }
+        out
+    }
+
+    /// The checked arguments of the responses call at `output_index`: those already sent, or
+    /// `arguments` checked now (an event that carries arguments no delta announced).
+    fn responses_arguments(&mut self, output_index: &Value, arguments: &str) -> String {
+        if let Some((_, args)) = self.checked.iter().find(|(i, _)| i == output_index) {
+            return args.clone();
+        }
+        let stream = &mut self.stream;
+        let args = check_arguments(arguments, |t| stream.check_side(t));
+        self.checked.push((output_index.clone(), args.clone()));
+        args
+    }
+
+    /// Ends the tool calls an event ends (returns their flush events) and rewrites the
+    /// arguments that OpenAI responses events repeat in full.
+    fn end_calls(&mut self, v: &mut Value, terminal: bool) -> String {
+        let kind = v.get("type").and_then(Value::as_str).map(str::to_string);
+        let mut out = String::new();
+        match kind.as_deref() {
+            Some("content_block_stop") => {
+                let id = v.get("index").cloned().unwrap_or(Value::Null);
+                out += &self.flush_calls(|c| c.format == Slot::Anthropic && c.id == id);
+            }
+            Some("response.function_call_arguments.done") => {
+                let id = v.get("output_index").cloned().unwrap_or(Value::Null);
+                out += &self.flush_calls(|c| c.format == Slot::Responses && c.id == id);
+                if let Some(text) = v.get("arguments").and_then(Value::as_str) {
+                    let text = text.to_string();
+                    v["arguments"] = Value::String(self.responses_arguments(&id, &text));
+                }
+            }
+            Some("response.output_item.done") => {
+                let id = v.get("output_index").cloned().unwrap_or(Value::Null);
+                if let Some(text) = v.pointer("/item/arguments").and_then(Value::as_str) {
+                    let text = text.to_string();
+                    v["item"]["arguments"] = Value::String(self.responses_arguments(&id, &text));
+                }
+            }
+            Some("response.completed") => {
+                out += &self.flush_calls(|c| c.format == Slot::Responses);
+                let n = v
+                    .pointer("/response/output")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                for i in 0..n {
+                    let pointer = format!("/response/output/{i}/arguments");
+                    if let Some(text) = v.pointer(&pointer).and_then(Value::as_str) {
+                        let text = text.to_string();
+                        let args = self.responses_arguments(&Value::from(i), &text);
+                        if let Some(slot) = v.pointer_mut(&pointer) {
+                            *slot = Value::String(args);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if terminal {
+            // the answer ends: a chat stream's calls end with its finish_reason or [DONE],
+            // and nothing is left held
+            out += &self.flush_calls(|_| true);
+        }
+        out
+    }
+
     /// Rewrites one event (without its terminating blank line).
     fn event(&mut self, raw: &str) -> String {
         let mut other = String::new();
@@ -281,11 +478,29 @@ impl SseStream {
             self.completion_tokens = Some(n);
         }
         let mut out = String::new();
+        if let Some(v) = &mut json {
+            out += &self.hold_arguments(&other, v);
+        }
         let text_block = match &self.template {
             Some((_, t, Slot::Anthropic)) => Some(t.get("index").unwrap_or(&Value::Null)),
             _ => None,
         };
-        if is_terminal(json.as_ref(), &data, text_block) {
+        let terminal = is_terminal(json.as_ref(), &data, text_block);
+        let chat_end = data.trim() == "[DONE]"
+            || json.as_ref().is_some_and(|v| {
+                v.pointer("/choices/0/finish_reason")
+                    .is_some_and(|f| !f.is_null())
+                    || matches!(
+                        v.get("type").and_then(Value::as_str),
+                        Some("message_stop" | "response.completed")
+                    )
+            });
+        match &mut json {
+            Some(v) => out.push_str(&self.end_calls(v, chat_end)),
+            None if chat_end => out.push_str(&self.flush_calls(|_| true)),
+            None => {}
+        }
+        if terminal {
             out.push_str(&self.end_text());
             if let Some(v) = &mut json {
                 self.rewrite_full_text(v);
@@ -325,10 +540,152 @@ mod tests {
     use serde_json::json;
 
     fn sse(guard: &Guard) -> SseStream {
+        sse_after(guard, "hi")
+    }
+
+    fn sse_after(guard: &Guard, prompt: &str) -> SseStream {
         let req = Request::new()
             .key("k")
-            .message(Message::text(Role::User, "hi"));
+            .message(Message::text(Role::User, prompt));
         guard.stream_sse(guard.check_request(&req).context.expect("allowed"))
+    }
+
+    /// Runs `events` (JSON values, or raw data strings) through a stream one byte at a
+    /// time; returns the output and the decision.
+    fn run(mut st: SseStream, events: &[Value]) -> (String, ResponseDecision) {
+        let mut wire = String::new();
+        for e in events {
+            match e {
+                Value::String(raw) => wire += &format!("data: {raw}\n\n"),
+                v => {
+                    if let Some(t) = v.get("type").and_then(Value::as_str) {
+                        wire += &format!("event: {t}\n");
+                    }
+                    wire += &format!("data: {v}\n\n");
+                }
+            }
+        }
+        let mut out = String::new();
+        for b in wire.as_bytes().chunks(7) {
+            out += &st.push(b);
+        }
+        let end = st.finish();
+        out += &end.events;
+        (out, end.decision)
+    }
+
+    fn data_events(out: &str) -> Vec<Value> {
+        out.lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str(d).ok())
+            .collect()
+    }
+
+    #[test]
+    fn chat_tool_call_arguments_are_held_checked_and_restored() {
+        let guard = Guard::new();
+        let call = |args: &str| {
+            json!({"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "function": {"arguments": args}}]}, "finish_reason": null}]})
+        };
+        let mut events = vec![json!({"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "c1", "type": "function",
+             "function": {"name": "send", "arguments": ""}}]}, "finish_reason": null}]})];
+        for piece in [r#"{"to": "[EMA"#, r#"IL_1]", "cc": "bob@"#, r#"corp.io"}"#] {
+            events.push(call(piece));
+        }
+        events.push(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}));
+        events.push(json!("[DONE]"));
+        let (out, decision) = run(sse_after(&guard, "I am ann@corp.io"), &events);
+        assert!(!out.contains("bob@corp.io"), "{out}");
+        let args: String = data_events(&out)
+            .iter()
+            .filter_map(|v| v.pointer("/choices/0/delta/tool_calls/0/function/arguments"))
+            .filter_map(Value::as_str)
+            .collect();
+        let sent: Value = serde_json::from_str(&args).expect(&args);
+        assert_eq!(sent, json!({"to": "ann@corp.io", "cc": "[EMAIL_2]"}));
+        // the whole arguments go out before the finish_reason event, and [DONE] stays last
+        assert!(
+            out.find("ann@corp.io").unwrap() < out.find("tool_calls\"}").unwrap(),
+            "{out}"
+        );
+        assert!(out.ends_with("data: [DONE]\n\n"), "{out}");
+        assert!(
+            decision.reasons.iter().any(|r| r.detail == "email"),
+            "{:?}",
+            decision.reasons
+        );
+    }
+
+    #[test]
+    fn anthropic_tool_use_input_is_checked_before_its_block_stops() {
+        let guard = Guard::new();
+        let mut events = vec![
+            json!({"type": "content_block_start", "index": 0,
+                "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": "Deploying."}}),
+            json!({"type": "content_block_stop", "index": 0}),
+            json!({"type": "content_block_start", "index": 1,
+                "content_block": {"type": "tool_use", "id": "t1", "name": "deploy", "input": {}}}),
+        ];
+        for piece in [r#"{"key": "AKIAZ3MQ"#, r#"7WLQ4HX2TQPB"}"#] {
+            events.push(json!({"type": "content_block_delta", "index": 1,
+                "delta": {"type": "input_json_delta", "partial_json": piece}}));
+        }
+        events.push(json!({"type": "content_block_stop", "index": 1}));
+        events.push(json!({"type": "message_stop"}));
+        let (out, _) = run(sse(&guard), &events);
+        assert!(!out.contains("AKIAZ3MQ7WLQ4HX2TQPB"), "{out}");
+        let parts: String = data_events(&out)
+            .iter()
+            .filter(|v| v["index"] == 1)
+            .filter_map(|v| v.pointer("/delta/partial_json").and_then(Value::as_str))
+            .collect();
+        let input: Value = serde_json::from_str(&parts).expect(&parts);
+        assert!(input["key"].as_str().unwrap().starts_with('['), "{input}");
+        assert!(out.contains("Deploying."), "{out}");
+        let last_part = out.rfind("partial_json").unwrap();
+        assert!(
+            last_part < out.rfind("content_block_stop").unwrap(),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn responses_function_call_arguments_are_checked_in_every_event() {
+        let guard = Guard::new();
+        let secret = "AKIAZ3MQ7WLQ4HX2TQPB";
+        let full = format!(r#"{{"key":"{secret}"}}"#);
+        let events = vec![
+            json!({"type": "response.output_item.added", "output_index": 0,
+                "item": {"type": "function_call", "name": "f", "arguments": ""}}),
+            json!({"type": "response.function_call_arguments.delta", "output_index": 0,
+                "delta": &full[..12]}),
+            json!({"type": "response.function_call_arguments.delta", "output_index": 0,
+                "delta": &full[12..]}),
+            json!({"type": "response.function_call_arguments.done", "output_index": 0,
+                "arguments": full}),
+            json!({"type": "response.output_item.done", "output_index": 0,
+                "item": {"type": "function_call", "name": "f", "arguments": full}}),
+            json!({"type": "response.completed", "response": {"output": [
+                {"type": "function_call", "name": "f", "arguments": full}]}}),
+        ];
+        let (out, decision) = run(sse(&guard), &events);
+        assert!(!out.contains(secret), "{out}");
+        let sent: String = data_events(&out)
+            .iter()
+            .filter(|v| v["type"] == "response.function_call_arguments.delta")
+            .filter_map(|v| v["delta"].as_str().map(String::from))
+            .collect();
+        let done = data_events(&out)
+            .into_iter()
+            .find(|v| v["type"] == "response.function_call_arguments.done")
+            .unwrap();
+        assert_eq!(done["arguments"].as_str(), Some(sent.as_str()));
+        assert!(serde_json::from_str::<Value>(&sent).is_ok(), "{sent}");
+        assert!(!decision.reasons.is_empty());
     }
 
     #[test]

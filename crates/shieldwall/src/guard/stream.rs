@@ -17,6 +17,10 @@ const CANARY_OVERLAP: usize = 256;
 /// Longest placeholder held back while its closing `]` has not arrived.
 const MAX_PLACEHOLDER: usize = 64;
 
+/// Put before a piece checked by [`GuardStream::check_side`] in the audited text (the
+/// separator of answer slots: a private-use character, not expected in model output).
+const SIDE_SEPARATOR: char = '\u{E000}';
+
 /// Guards a streamed answer. [`push`](Self::push) returns the text that is safe to send now
 /// (redacted, placeholders restored); [`finish`](Self::finish) the rest with the decision.
 /// When a canary is seen and the policy blocks on it, the stream stops: every later push
@@ -136,6 +140,66 @@ impl GuardStream {
             None => chunk.to_string(),
         };
         self.release(&redacted, false)
+    }
+
+    /// Checks a complete piece of the answer that is not part of its text, such as a tool
+    /// call's arguments, and returns it to send whole: canaries stop the stream as in the
+    /// text, the output redaction applies with the same placeholder numbering, and the
+    /// request's placeholders are restored. The piece joins the audited text (after U+E000),
+    /// so the final decision's reasons cover it. Returns nothing once a canary stopped the
+    /// stream.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::{Guard, Message, Request, Role};
+    ///
+    /// let guard = Guard::new();
+    /// let req = Request::new().key("k").message(Message::text(Role::User, "I am ann@corp.io"));
+    /// let mut stream = guard.stream_response(guard.check_request(&req).context.expect("allowed"));
+    /// let mut text = stream.push("Sending.");
+    /// let args = stream.check_side("to [EMAIL_1], cc bob@corp.io");
+    /// assert_eq!(args, "to ann@corp.io, cc [EMAIL_2]");
+    /// text += &stream.end_text();
+    /// assert_eq!(text, "Sending.");
+    /// let decision = stream.finish(None);
+    /// assert_eq!(decision.reasons[0].detail, "email");
+    /// ```
+    pub fn check_side(&mut self, text: &str) -> String {
+        if self.stopped {
+            return String::new();
+        }
+        self.raw_bytes += text.len();
+        if self.raw.len() + text.len() + SIDE_SEPARATOR.len_utf8() <= MAX_AUDITED_BYTES {
+            self.raw.push(SIDE_SEPARATOR);
+            self.raw.push_str(text);
+        }
+        let before = self.reasons.len();
+        self.guard
+            .canary_reasons(&self.ctx, text, &mut self.reasons);
+        if self.reasons[before..]
+            .iter()
+            .any(|r| r.action == Action::Block)
+            && !self.guard.policy().shadow
+        {
+            self.stopped = true;
+            self.pending.clear();
+            return String::new();
+        }
+        let redacted = match &mut self.redactor {
+            Some(r) => {
+                self.guard
+                    .inner
+                    .redactor
+                    .redact_with(text, r.vault_mut())
+                    .text
+            }
+            None => text.to_string(),
+        };
+        if self.guard.policy().redact.reversible && !self.ctx.vault.is_empty() {
+            self.ctx.vault.restore(&redacted)
+        } else {
+            redacted
+        }
     }
 
     /// Restores placeholders in `pending + text`, keeping back a possible unfinished one.
