@@ -1,12 +1,13 @@
 //! The Guard on any input: a policy text parses or errors; a request body (JSON) parses or
 //! errors; a parsed request gets a decision; its text as an answer gives the same result
-//! whole and streamed in two chunks. No panic anywhere.
+//! whole and streamed in two chunks; the bytes as an SSE answer (text, tool calls, anything)
+//! and the JSON as an answer body are checked. No panic anywhere.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use shieldwall::guard::{Guard, Outcome, Policy, Request};
+use shieldwall::guard::{Guard, Message, Outcome, Policy, Request, ResponseContext, Role};
 
 fn guard() -> &'static Guard {
     static G: OnceLock<Guard> = OnceLock::new();
@@ -19,7 +20,22 @@ fn guard() -> &'static Guard {
     })
 }
 
+fn context() -> ResponseContext {
+    let request = Request::new()
+        .key("k")
+        .message(Message::text(Role::User, "I am ann@corp.io"));
+    guard()
+        .check_request(&request)
+        .context
+        .expect("no limits: allowed")
+}
+
 fuzz_target!(|data: &[u8]| {
+    let mut sse = guard().stream_sse(context());
+    let mid = data.len() / 2;
+    let _ = sse.push(&data[..mid]);
+    let _ = sse.push(&data[mid..]);
+    let _ = sse.finish();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -27,6 +43,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_str::<serde_json::Value>(text) else {
         return;
     };
+    let mut answer_body = body.clone();
+    let _ = guard().check_response_body(context(), &mut answer_body);
     let Ok(request) = Request::from_body(&body) else {
         return;
     };
