@@ -469,7 +469,9 @@ class RateLimiter:
     """Checks calls against a policy of several limits at once; thread-safe, share one instance.
 
     ``policy`` is a ``limit::Policy`` as a dict: ``{"limits": [{"name", "scope", "unit",
-    "quota": {"rate", "period", "burst"}}], "on_store_error"}``; an unknown field raises
+    "quota": {"rate", "period", "burst"}}], "on_store_error"}``; ``scope`` is ``"key"`` (the
+    default), any scope the calls name in ``scopes`` (``"account"``, ``"ip"`` ...), or
+    ``"global"`` (one bucket for every call, no value needed); an unknown field raises
     ``LimitError`` (kind ``"invalid_config"``) naming it. ``redis_url`` keeps the buckets in
     Redis (shared by every process using it, keys prefixed by ``redis_prefix``);
     ``failure_mode`` (``"closed"``, ``"open"`` or ``"error"``) replaces the policy's
