@@ -275,6 +275,7 @@ impl Keyring {
             environment,
             scopes,
             expires,
+            account: None,
         };
         self.inner
             .issue(&spec, now)

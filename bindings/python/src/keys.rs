@@ -258,6 +258,7 @@ impl Keyring {
                 None => core::Scopes::default(),
             },
             expires: expires_in.map(|s| now.saturating_add(s)),
+            account: None,
         };
         Ok(IssuedKey(py.detach(|| self.0.issue(&spec, now))?))
     }

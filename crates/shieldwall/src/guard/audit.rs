@@ -32,6 +32,9 @@ pub struct AuditEvent {
     /// The first 16 hex digits of SHA-256 of the API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_hash: Option<String>,
+    /// The public id of the API key, when the key stage verified it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// The client IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
