@@ -48,7 +48,8 @@ pub struct AuditEvent {
     pub text_bytes: u64,
     /// Tokens: prompt tokens for a request, completion tokens for a response.
     pub tokens: u64,
-    /// First 16 hex digits of SHA-256 of the checked text (to join events, not to read them).
+    /// First 16 hex digits of SHA-256 of the checked text (to join events, not to read them);
+    /// empty for a request refused by the key stage, whose texts are not read.
     pub text_hash: String,
     /// The findings.
     pub reasons: Vec<Reason>,
