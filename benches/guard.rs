@@ -8,6 +8,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use serde_json::json;
 use shieldwall::guard::{Guard, Policy, Request};
+use shieldwall::keys::{KeySpec, Keyring, MemoryStore, Pepper, unix_now};
 use shieldwall::limit::ManualClock;
 
 fn guard() -> Guard {
@@ -46,6 +47,41 @@ pub fn bench_all(c: &mut Criterion) {
         .account("acme");
     group.bench_function("check_request", |b| {
         b.iter(|| g.check_request(black_box(&request)))
+    });
+    // The key stage on: one parse, one lookup, one HMAC, the scope checks.
+    let keyring = std::sync::Arc::new(
+        Keyring::builder()
+            .build(Pepper::new(&[7; 32]).expect("pepper"), MemoryStore::new())
+            .expect("keyring"),
+    );
+    let spec = KeySpec {
+        scopes: serde_json::from_value(json!({"models": ["gpt-4o*"], "max_tokens": 4096}))
+            .expect("scopes"),
+        account: Some("acme".into()),
+        ..KeySpec::default()
+    };
+    let issued = keyring.issue(&spec, unix_now()).expect("issue");
+    let mut keyed = Guard::builder();
+    keyed
+        .policy(guard().policy().clone())
+        .clock(ManualClock::new())
+        .keyring(keyring);
+    let keyed = keyed.build().expect("guard");
+    let with_key = request.clone().key(issued.key.expose_secret());
+    group.bench_function("check_request_with_key", |b| {
+        b.iter(|| keyed.check_request(black_box(&with_key)))
+    });
+    let unknown = request.clone().key(
+        Keyring::builder()
+            .build(Pepper::new(&[8; 32]).expect("pepper"), MemoryStore::new())
+            .expect("keyring")
+            .issue(&KeySpec::default(), 0)
+            .expect("issue")
+            .key
+            .expose_secret(),
+    );
+    group.bench_function("refused_unknown_key", |b| {
+        b.iter(|| keyed.check_request(black_box(&unknown)))
     });
     group.bench_function("request_and_response", |b| {
         b.iter(|| {

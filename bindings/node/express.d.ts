@@ -63,7 +63,9 @@ export declare const DEFAULT_MAX_BODY_BYTES: number
 /**
  * A middleware putting `guard` in front of an LLM endpoint, with the axum layer's behaviour:
  * 400 `invalid_json` / `invalid_body`, 413 `too_large`, 403 `blocked`, 429 `rate_limited`
- * (`{"error": {"type", "message", "reasons"}}`); an allowed request goes on with `req.body`
+ * (`{"error": {"type", "message", "reasons"}}`), 401 `unauthorized` with
+ * `WWW-Authenticate: Bearer` when the guard's key stage refuses the API key (the request's
+ * path is the `endpoint` for key scopes); an allowed request goes on with `req.body`
  * set to the redacted body (forward `req.body`: the request stream is consumed) and
  * `req.shieldwall` to the decision; the answer written to `res` is checked (JSON answers
  * through `checkResponse`, 403 `blocked_output` when blocked; `text/event-stream` answers

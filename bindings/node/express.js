@@ -36,7 +36,9 @@
 //   taken from `req.body` when a body parser ran; `checkRequestAsync` checks it on the thread
 //   pool; 400 `invalid_json` / `invalid_body` (with the JSON path), 403 `blocked` and 429
 //   `rate_limited` (with the rate-limit headers) answer `{"error": {"type", "message",
-//   "reasons"}}`;
+//   "reasons"}}`; 401 `unauthorized` (with `WWW-Authenticate: Bearer`, no reasons, so a
+//   client cannot probe for key ids) when the guard's key stage refuses the API key; the
+//   request's path is passed as the `endpoint` for the key's endpoint scopes;
 // - an allowed request goes on with `req.body` = the redacted body (the request stream is
 //   consumed: the handler must forward `req.body`, not re-read the stream) and
 //   `req.shieldwall` = the RequestDecision (alerts, reasons...);
@@ -117,6 +119,14 @@ function defaultIdentity(req) {
     account: header('x-shieldwall-account'),
     ip: (req.socket && req.socket.remoteAddress) || undefined,
   }
+}
+
+/** The path of the request (Express's `originalUrl`, else `url`), without the query. */
+function requestPath(req) {
+  const url = req.originalUrl || req.url
+  if (typeof url !== 'string' || url === '') return undefined
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
 }
 
 /** Sends a JSON error answer `{"error": {"type", "message", ...extra}}`. */
@@ -366,13 +376,24 @@ function guardMiddleware(guard, options = {}) {
       let pending
       try {
         who = identify(req) || {}
-        pending = guard.checkRequestAsync(body, { key: who.key, account: who.account, ip: who.ip })
+        pending = guard.checkRequestAsync(body, {
+          key: who.key,
+          account: who.account,
+          ip: who.ip,
+          endpoint: requestPath(req),
+        })
       } catch (err) {
         pending = Promise.reject(err)
       }
       pending.then(
         (decision) => {
           const reasons = decision.audit.reasons
+          if (decision.outcome === 'unauthorized') {
+            sendError(res, 401, 'unauthorized', 'a valid API key is required', {}, {
+              'www-authenticate': 'Bearer',
+            })
+            return
+          }
           if (decision.outcome === 'rate_limited') {
             sendError(res, 429, 'rate_limited', 'rate limit exceeded', { reasons }, decision.headers)
             return

@@ -56,6 +56,13 @@ export declare class Guard {
    */
   constructor(policy?: string | Record<string, any> | undefined | null)
   /**
+   * A guard whose requests must carry a key of `keyring` (the key stage on, whatever the
+   * policy's `[keys]` says), over `policy` as in the constructor. A bad key is refused
+   * with outcome `'unauthorized'` (401), a call outside the key's scopes is blocked (403),
+   * and the key's account is the one billed. Keys issued or revoked later are seen.
+   */
+  static withKeyring(keyring: Keyring, policy?: string | Record<string, any> | undefined | null): Guard
+  /**
    * A guard over the policy file at `path` (TOML, or JSON when it starts with `{`). Throws
    * `ERR_GUARD_IO` when it cannot be read, `ERR_GUARD_POLICY` (message prefixed with the
    * path) when it is invalid.
@@ -65,7 +72,7 @@ export declare class Guard {
   get policy(): Record<string, any>
   /**
    * Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic messages;
-   * an object or its JSON text) for `{ key, account, ip }`. Never throws for what it finds
+   * an object or its JSON text) for `{ key, account, ip, endpoint }`. Never throws for what it finds
    * (findings are `reasons`); throws `ERR_GUARD_JSON` for text that is not JSON,
    * `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats,
    * `ERR_INVALID_CONFIG` for an unknown option or format.
@@ -344,17 +351,18 @@ export declare class Redactor {
  */
 export declare class RequestDecision {
   /**
-   * `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403) or `'rate_limited'`
-   * (429). In shadow mode always `'allow'`: see `would`.
+   * `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403), `'rate_limited'` (429)
+   * or `'unauthorized'` (401: no valid API key, when the key stage is on). In shadow mode
+   * always `'allow'`: see `would`.
    */
-  get outcome(): 'allow' | 'redact' | 'block' | 'rate_limited'
+  get outcome(): 'allow' | 'redact' | 'block' | 'rate_limited' | 'unauthorized'
   /** The outcome without shadow mode. */
-  get would(): 'allow' | 'redact' | 'block' | 'rate_limited'
+  get would(): 'allow' | 'redact' | 'block' | 'rate_limited' | 'unauthorized'
   /** Whether the call goes ahead (`allow` or `redact`). */
   get allowed(): boolean
   /** Whether the policy is in shadow mode. */
   get shadow(): boolean
-  /** The HTTP status a gateway answers: 200, 403 or 429. */
+  /** The HTTP status a gateway answers: 200, 401, 403 or 429. */
   get status(): number
   /** Every finding with its action. */
   get reasons(): Array<Reason>
@@ -578,6 +586,8 @@ export interface CheckRequestOptions {
   ip?: string
   /** The body's format; detected when not given. */
   format?: 'openai_chat' | 'openai_responses' | 'anthropic_messages'
+  /** The endpoint (path) called, for the key stage's endpoint scopes. */
+  endpoint?: string
 }
 
 /** One feature behind an alert: its value and the threshold it crossed. */
@@ -683,6 +693,11 @@ export interface IssueOptions {
   scopes?: Record<string, unknown>
   /** The key expires this many seconds after `now`. */
   expiresIn?: number
+  /**
+   * The account (tenant) the key belongs to: a `Guard` with this keyring bills and limits
+   * the key's calls to it.
+   */
+  account?: string
   /** Issue time in unix seconds (default: the clock). */
   now?: number
 }
@@ -810,7 +825,7 @@ export interface RateLimiterOptions {
 /** One finding of the guard and what it did. It never holds the text it was found in. */
 export interface Reason {
   /** Which guard found it. */
-  guard: 'injection' | 'redact' | 'limit' | 'canary' | 'leak' | 'size' | 'anomaly'
+  guard: 'injection' | 'redact' | 'limit' | 'canary' | 'leak' | 'size' | 'anomaly' | 'key'
   /** What the policy made of it (in shadow mode: what it would have done). */
   action: 'block' | 'redact' | 'flag' | 'log'
   /**
@@ -831,7 +846,10 @@ export interface Reason {
    * `SseStream`, or `answerText(body)` for a JSON answer body.
    */
   span?: [number, number]
-  /** The detector id or rule name, when there is one. */
+  /**
+   * The detector id or rule name, when there is one (for the `'key'` guard: the key's
+   * public id).
+   */
   detector?: string
   /** A score (injection probability, retry-after seconds, leaked word count...). */
   score?: number

@@ -208,8 +208,11 @@ test('every option index.d.ts declares is accepted', () => {
   const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
   const body = /export interface CheckRequestOptions \{([^}]*)\}/.exec(dts)[1]
   const fields = [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1])
-  assert.deepEqual(fields, ['key', 'account', 'ip', 'format'])
-  const d = new Guard().checkRequest({ messages: [] }, { key: 'k', account: 'a', ip: '::1', format: 'openai_chat' })
+  assert.deepEqual(fields, ['key', 'account', 'ip', 'format', 'endpoint'])
+  const d = new Guard().checkRequest(
+    { messages: [] },
+    { key: 'k', account: 'a', ip: '::1', format: 'openai_chat', endpoint: '/v1/chat/completions' },
+  )
   assert.equal(d.audit.format, 'openai_chat')
 })
 
@@ -422,4 +425,82 @@ test('exact OpenAI token counts ship with the package (cl100k_base, o200k_base);
   assert.equal(new Guard('tokens = "cl100k_base"\n').checkRequest(body, { key: 'k' }).promptTokens, 8 + 4)
   assert.equal(new Guard('tokens = "o200k_base"\n').checkRequest(body, { key: 'k' }).promptTokens, 8 + 4)
   assert.equal(new Guard().checkRequest(body, { key: 'k' }).promptTokens, 12 + 4) // ceil(47 / 4) + 4
+})
+
+describe('the key stage', () => {
+  const { Keyring } = require('../index.js')
+  const PEPPER = Buffer.alloc(32, 7)
+  const hello = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }
+
+  test('a valid key is allowed and its account billed', () => {
+    const keyring = new Keyring(PEPPER)
+    const guard = Guard.withKeyring(keyring)
+    const issued = keyring.issue({ account: 'acme' })
+    assert.equal(issued.record.account, 'acme')
+    const d = guard.checkRequest(hello, { key: issued.key, account: 'globex' })
+    assert.equal(d.outcome, 'allow')
+    assert.equal(d.status, 200)
+    assert.equal(d.audit.account, 'acme')
+    assert.equal(d.audit.key_id, issued.id)
+    assert.ok(!JSON.stringify(d.audit).includes(issued.key.slice(21)))
+  })
+
+  test('bad keys are unauthorized (401)', () => {
+    const keyring = new Keyring(PEPPER)
+    const guard = Guard.withKeyring(keyring, '[limits]\nkey = {}\n')
+    const now = Math.floor(Date.now() / 1000)
+    const revoked = keyring.issue()
+    keyring.revoke(revoked.id)
+    const expired = keyring.issue({ expiresIn: 10, now: now - 100 })
+    const stranger = new Keyring(PEPPER).issue()
+    const cases = [
+      [undefined, 'missing', undefined],
+      ['sw_live_not-a-key', 'malformed', undefined],
+      [stranger.key, 'unknown_key', stranger.id],
+      [revoked.key, 'revoked', revoked.id],
+      [expired.key, 'expired', expired.id],
+    ]
+    for (const [key, detail, id] of cases) {
+      const d = guard.checkRequest(hello, { key })
+      assert.equal(d.outcome, 'unauthorized', detail)
+      assert.equal(d.status, 401)
+      assert.equal(d.allowed, false)
+      assert.equal(d.body, null)
+      assert.deepEqual(
+        d.reasons.map((r) => [r.guard, r.detail, r.detector ?? undefined]),
+        [['key', detail, id]],
+      )
+      throwsCode(() => guard.checkResponse(d, 'x'), 'ERR_GUARD_NOT_ALLOWED', /outcome unauthorized/)
+    }
+  })
+
+  test('a call outside the key scopes is blocked (403)', async () => {
+    const keyring = new Keyring(PEPPER)
+    const guard = Guard.withKeyring(keyring)
+    const issued = keyring.issue({ scopes: { models: ['gpt-4o*'], endpoints: ['/v1/chat/*'] } })
+    const ok = guard.checkRequest(hello, { key: issued.key, endpoint: '/v1/chat/completions' })
+    assert.equal(ok.outcome, 'allow')
+    for (const [body, endpoint, detail] of [
+      [{ ...hello, model: 'o1' }, '/v1/chat/completions', 'model'],
+      [hello, '/v1/embeddings', 'endpoint'],
+      [hello, undefined, 'endpoint'],
+    ]) {
+      const d = await guard.checkRequestAsync(body, { key: issued.key, endpoint })
+      assert.equal(d.outcome, 'block', detail)
+      assert.equal(d.status, 403)
+      assert.deepEqual([d.reasons[0].guard, d.reasons[0].detail, d.reasons[0].detector], ['key', detail, issued.id])
+    }
+  })
+
+  test('off by default; a policy [keys] needs its pepper variable', () => {
+    assert.equal(new Guard().checkRequest(hello, { key: 'nope' }).status, 200)
+    const dir = mkdtempSync(join(tmpdir(), 'sw-keys-'))
+    const records = join(dir, 'keys.jsonl')
+    writeFileSync(records, '')
+    throwsCode(
+      () => new Guard(`[keys]\nenabled = true\nrecords = ${JSON.stringify(records)}\npepper_env = "SW_NODE_TEST_UNSET_PEPPER"\n`),
+      'ERR_GUARD_POLICY',
+      /^keys\.pepper_env: environment variable SW_NODE_TEST_UNSET_PEPPER/,
+    )
+  })
 })

@@ -410,3 +410,45 @@ test('other answers pass unchanged, and rateLimit still works', async () => {
   assert.ok(r.headers.get('x-ratelimit-remaining-requests') !== null)
   assert.equal(typeof rateLimit, 'function')
 })
+
+describe('guardMiddleware with the key stage', async () => {
+  const { Keyring } = require('../index.js')
+  const upstream = await startUpstream()
+  const keyring = new Keyring(Buffer.alloc(32, 3))
+  const issued = keyring.issue({ scopes: { models: ['gpt-4o*'], endpoints: ['/v1/chat/*'] }, account: 'acme' })
+  const guarded = await startGuarded(Guard.withKeyring(keyring), upstream)
+
+  test('a valid key goes through, billed to its account', async () => {
+    const r = await post(guarded.url + PATHS.chat, request('chat', 'hello', false), issued.key)
+    assert.equal(r.status, 200, await r.clone().text())
+    const d = guarded.handled.at(-1)
+    assert.equal(d.audit.account, 'acme')
+    assert.equal(d.audit.key_id, issued.id)
+  })
+
+  test('a missing or bad key gets 401 with WWW-Authenticate and no reasons', async () => {
+    const before = upstream.seen.length
+    for (const [key, headers] of [
+      ['unused', { authorization: 'Basic dXNlcg==' }],
+      ['sw_live_not-a-key', {}],
+      ['sk-other', {}],
+    ]) {
+      const r = await post(guarded.url + PATHS.chat, request('chat', 'hello', false), key, headers)
+      assert.equal(r.status, 401)
+      assert.equal(r.headers.get('www-authenticate'), 'Bearer')
+      assert.deepEqual(await r.json(), { error: { type: 'unauthorized', message: 'a valid API key is required' } })
+    }
+    assert.equal(upstream.seen.length, before)
+  })
+
+  test('an endpoint outside the key scopes gets 403 naming the key id', async () => {
+    const r = await post(guarded.url + PATHS.anthropic + '?x=1', request('anthropic', 'hi', false), issued.key)
+    assert.equal(r.status, 403)
+    assert.equal(r.headers.get('www-authenticate'), null)
+    const text = await r.text()
+    const v = JSON.parse(text)
+    assert.equal(v.error.type, 'blocked')
+    assert.deepEqual([v.error.reasons[0].guard, v.error.reasons[0].detail, v.error.reasons[0].detector], ['key', 'endpoint', issued.id])
+    assert.ok(!text.includes(issued.key.slice(21)))
+  })
+})

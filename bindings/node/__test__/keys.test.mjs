@@ -289,10 +289,11 @@ test('every option and request field index.d.ts declares is accepted', () => {
     return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1])
   }
   assert.deepEqual(fields('KeyringOptions'), ['prefix', 'touchInterval', 'records'])
-  assert.deepEqual(fields('IssueOptions'), ['env', 'scopes', 'expiresIn', 'now'])
+  assert.deepEqual(fields('IssueOptions'), ['env', 'scopes', 'expiresIn', 'account', 'now'])
   assert.deepEqual(fields('KeyRequest'), ['endpoint', 'model', 'maxTokens', 'ip'])
   const keyring = new Keyring(PEPPER, { prefix: 'sw', touchInterval: 1, records: [] })
-  const issued = keyring.issue({ env: 'live', scopes: {}, expiresIn: 10, now: 0 })
+  const issued = keyring.issue({ env: 'live', scopes: {}, expiresIn: 10, account: 'acme', now: 0 })
+  assert.equal(issued.record.account, 'acme')
   assert.ok(keyring.authorize(issued.key, { endpoint: '/x', model: 'm', maxTokens: 1, ip: '::1' }, 1).allowed)
 })
 

@@ -21,6 +21,7 @@ use shieldwall::text::{OffsetIndex, Unit};
 
 use crate::anomaly::Alert;
 use crate::error::{self, Code, Result};
+use crate::keys::Keyring;
 use crate::options::{Checked, Names, integral_numbers};
 use napi::bindgen_prelude::Error;
 
@@ -29,7 +30,9 @@ use napi::bindgen_prelude::Error;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
     /// Which guard found it.
-    #[napi(ts_type = "'injection' | 'redact' | 'limit' | 'canary' | 'leak' | 'size' | 'anomaly'")]
+    #[napi(
+        ts_type = "'injection' | 'redact' | 'limit' | 'canary' | 'leak' | 'size' | 'anomaly' | 'key'"
+    )]
     pub guard: String,
     /// What the policy made of it (in shadow mode: what it would have done).
     #[napi(ts_type = "'block' | 'redact' | 'flag' | 'log'")]
@@ -50,7 +53,8 @@ pub struct Reason {
     /// `SseStream`, or `answerText(body)` for a JSON answer body.
     #[napi(ts_type = "[number, number]")]
     pub span: Option<Vec<f64>>,
-    /// The detector id or rule name, when there is one.
+    /// The detector id or rule name, when there is one (for the `'key'` guard: the key's
+    /// public id).
     pub detector: Option<String>,
     /// A score (injection probability, retry-after seconds, leaked word count...).
     pub score: Option<f64>,
@@ -144,10 +148,12 @@ pub struct CheckRequestOptions {
     /// The body's format; detected when not given.
     #[napi(ts_type = "'openai_chat' | 'openai_responses' | 'anthropic_messages'")]
     pub format: Option<String>,
+    /// The endpoint (path) called, for the key stage's endpoint scopes.
+    pub endpoint: Option<String>,
 }
 
 impl Names for CheckRequestOptions {
-    const NAMES: &'static [&'static str] = &["key", "account", "ip", "format"];
+    const NAMES: &'static [&'static str] = &["key", "account", "ip", "format", "endpoint"];
     const TYPE: &'static str = "CheckRequestOptions";
 }
 
@@ -218,6 +224,7 @@ impl Call {
         let mut request = parsed.map_err(Failure::Guard)?;
         request.key = self.options.key;
         request.account = self.options.account;
+        request.endpoint = self.options.endpoint;
         request.ip = self.options.ip;
         let mut decision = guard.check_request(&request);
         let body = if decision.allowed() {
@@ -322,11 +329,12 @@ impl RequestDecision {
 #[allow(clippy::cast_precision_loss)]
 #[napi]
 impl RequestDecision {
-    /// `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403) or `'rate_limited'`
-    /// (429). In shadow mode always `'allow'`: see `would`.
+    /// `'allow'`, `'redact'` (go ahead with `body`), `'block'` (403), `'rate_limited'` (429)
+    /// or `'unauthorized'` (401: no valid API key, when the key stage is on). In shadow mode
+    /// always `'allow'`: see `would`.
     #[napi(
         getter,
-        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'"
+        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited' | 'unauthorized'"
     )]
     pub fn outcome(&self) -> String {
         name(&self.outcome)
@@ -335,7 +343,7 @@ impl RequestDecision {
     /// The outcome without shadow mode.
     #[napi(
         getter,
-        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited'"
+        ts_return_type = "'allow' | 'redact' | 'block' | 'rate_limited' | 'unauthorized'"
     )]
     pub fn would(&self) -> String {
         name(&self.would)
@@ -353,7 +361,7 @@ impl RequestDecision {
         self.shadow
     }
 
-    /// The HTTP status a gateway answers: 200, 403 or 429.
+    /// The HTTP status a gateway answers: 200, 401, 403 or 429.
     #[napi(getter)]
     pub fn status(&self) -> u32 {
         u32::from(self.outcome.http_status())
@@ -549,8 +557,13 @@ fn policy_arg(policy: Option<Value>) -> Result<Policy> {
     }
 }
 
-fn build(policy: Policy) -> Result<Guard> {
-    let inner = core::Guard::from_policy(policy).map_err(|e| guard_error(&e))?;
+fn build(policy: Policy, keyring: Option<&Keyring>) -> Result<Guard> {
+    let mut builder = core::Guard::builder();
+    builder.policy(policy);
+    if let Some(k) = keyring {
+        builder.keyring(k.inner.clone());
+    }
+    let inner = builder.build().map_err(|e| guard_error(&e))?;
     Ok(Guard {
         inner,
         id: NEXT_GUARD_ID.fetch_add(1, Ordering::Relaxed),
@@ -568,7 +581,21 @@ impl Guard {
             Value,
         >,
     ) -> Result<Self> {
-        build(policy_arg(policy)?)
+        build(policy_arg(policy)?, None)
+    }
+
+    /// A guard whose requests must carry a key of `keyring` (the key stage on, whatever the
+    /// policy's `[keys]` says), over `policy` as in the constructor. A bad key is refused
+    /// with outcome `'unauthorized'` (401), a call outside the key's scopes is blocked (403),
+    /// and the key's account is the one billed. Keys issued or revoked later are seen.
+    #[napi(factory)]
+    pub fn with_keyring(
+        keyring: &Keyring,
+        #[napi(ts_arg_type = "string | Record<string, any> | undefined | null")] policy: Option<
+            Value,
+        >,
+    ) -> Result<Self> {
+        build(policy_arg(policy)?, Some(keyring))
     }
 
     /// A guard over the policy file at `path` (TOML, or JSON when it starts with `{`). Throws
@@ -580,7 +607,7 @@ impl Guard {
             .map_err(|e| Error::new(Code::GuardIo, format!("{path}: {e}")))?;
         let policy = Policy::parse(&text)
             .map_err(|e| Error::new(Code::GuardPolicy, format!("{path}: {e}")))?;
-        build(policy)
+        build(policy, None)
     }
 
     /// The policy in force, in its JSON form.
@@ -590,7 +617,7 @@ impl Guard {
     }
 
     /// Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic messages;
-    /// an object or its JSON text) for `{ key, account, ip }`. Never throws for what it finds
+    /// an object or its JSON text) for `{ key, account, ip, endpoint }`. Never throws for what it finds
     /// (findings are `reasons`); throws `ERR_GUARD_JSON` for text that is not JSON,
     /// `ERR_GUARD_BODY` (with the JSON path) for a body of none of the formats,
     /// `ERR_INVALID_CONFIG` for an unknown option or format.

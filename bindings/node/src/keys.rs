@@ -48,12 +48,15 @@ pub struct IssueOptions {
     pub scopes: Option<Value>,
     /// The key expires this many seconds after `now`.
     pub expires_in: Option<i64>,
+    /// The account (tenant) the key belongs to: a `Guard` with this keyring bills and limits
+    /// the key's calls to it.
+    pub account: Option<String>,
     /// Issue time in unix seconds (default: the clock).
     pub now: Option<i64>,
 }
 
 impl Names for IssueOptions {
-    const NAMES: &'static [&'static str] = &["env", "scopes", "expiresIn", "now"];
+    const NAMES: &'static [&'static str] = &["env", "scopes", "expiresIn", "account", "now"];
     const TYPE: &'static str = "IssueOptions";
 }
 
@@ -203,7 +206,7 @@ fn key_id(id: &str) -> Result<KeyId> {
 #[napi]
 #[derive(Debug)]
 pub struct Keyring {
-    inner: core::Keyring<MemoryStore>,
+    pub(crate) inner: std::sync::Arc<core::Keyring<MemoryStore>>,
 }
 
 #[napi]
@@ -235,7 +238,7 @@ impl Keyring {
             builder.touch_interval(interval);
         }
         Ok(Self {
-            inner: builder.build(pepper, store).map_err(error::key)?,
+            inner: std::sync::Arc::new(builder.build(pepper, store).map_err(error::key)?),
         })
     }
 
@@ -275,6 +278,7 @@ impl Keyring {
             environment,
             scopes,
             expires,
+            account: options.account,
         };
         self.inner
             .issue(&spec, now)

@@ -70,7 +70,8 @@ static NEXT_GUARD_ID: AtomicU64 = AtomicU64::new(1);
 #[pyclass(module = "shieldwall", frozen, eq, get_all)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
-    /// `"injection"`, `"redact"`, `"limit"`, `"canary"`, `"leak"`, `"size"` or `"anomaly"`.
+    /// `"injection"`, `"redact"`, `"limit"`, `"canary"`, `"leak"`, `"size"`, `"anomaly"` or
+    /// `"key"`.
     guard: String,
     /// `"block"`, `"redact"`, `"flag"` or `"log"` (in shadow mode: what it would have done).
     action: String,
@@ -84,7 +85,7 @@ pub struct Reason {
     part: Option<usize>,
     /// `(start, end)` in code points of the part's text (requests) or of the answer.
     span: Option<(usize, usize)>,
-    /// The detector id or rule name, when there is one.
+    /// The detector id or rule name, when there is one (for `"key"`: the key's public id).
     detector: Option<String>,
     /// A score (injection probability, redaction confidence, retry-after seconds…).
     score: Option<f64>,
@@ -214,7 +215,8 @@ impl RequestDecision {
 
 #[pymethods]
 impl RequestDecision {
-    /// `"allow"`, `"redact"`, `"block"` or `"rate_limited"` (in shadow mode always `"allow"`).
+    /// `"allow"`, `"redact"`, `"block"`, `"rate_limited"` or `"unauthorized"` (in shadow mode
+    /// always `"allow"`).
     #[getter]
     fn outcome(&self) -> String {
         serde_name(&self.outcome)
@@ -234,7 +236,8 @@ impl RequestDecision {
     fn allowed(&self) -> bool {
         self.outcome.allowed()
     }
-    /// The HTTP status a gateway answers: 200, 403 (blocked) or 429 (rate limited).
+    /// The HTTP status a gateway answers: 200, 401 (no valid API key), 403 (blocked) or 429
+    /// (rate limited).
     #[getter]
     fn status(&self) -> u16 {
         self.outcome.http_status()
@@ -538,6 +541,9 @@ impl SseStream {
 ///
 /// Args:
 ///     policy: the policy as TOML or JSON text, or a dict; `None` for the default policy.
+///     keyring: a `Keyring` whose keys requests must carry (turns the key stage on: a bad
+///         key is refused with outcome `"unauthorized"`, status 401; a call outside the
+///         key's scopes is blocked, 403). Keys issued or revoked later are seen.
 ///
 /// Raises:
 ///     GuardError: the policy is invalid (the message names the field and the line).
@@ -549,9 +555,14 @@ pub struct Guard {
 }
 
 impl Guard {
-    fn build(policy: core::Policy) -> Result<Self> {
+    fn build(policy: core::Policy, keyring: Option<&crate::keys::Keyring>) -> Result<Self> {
+        let mut builder = core::Guard::builder();
+        builder.policy(policy);
+        if let Some(k) = keyring {
+            builder.keyring(k.0.clone());
+        }
         Ok(Self {
-            inner: core::Guard::from_policy(policy)?,
+            inner: builder.build()?,
             id: NEXT_GUARD_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
@@ -560,8 +571,11 @@ impl Guard {
 #[pymethods]
 impl Guard {
     #[new]
-    #[pyo3(signature = (policy = None))]
-    fn new(policy: Option<&Bound<'_, PyAny>>) -> Result<Self> {
+    #[pyo3(signature = (policy = None, *, keyring = None))]
+    fn new(
+        policy: Option<&Bound<'_, PyAny>>,
+        keyring: Option<PyRef<'_, crate::keys::Keyring>>,
+    ) -> Result<Self> {
         let policy = match policy {
             None => core::Policy::default(),
             Some(p) => {
@@ -583,21 +597,26 @@ impl Guard {
                 }
             }
         };
-        Self::build(policy)
+        Self::build(policy, keyring.as_deref())
     }
 
     /// A guard over the policy file at `path` (TOML, or JSON when it starts with `{`).
+    /// `keyring` turns the key stage on with that keyring (as in the constructor).
     ///
     /// Raises:
     ///     GuardError: the file cannot be read (`kind` "io") or the policy is invalid
     ///         (`kind` "policy"; the message starts with the path).
     #[staticmethod]
-    fn from_file(path: std::path::PathBuf) -> Result<Self> {
+    #[pyo3(signature = (path, *, keyring = None))]
+    fn from_file(
+        path: std::path::PathBuf,
+        keyring: Option<PyRef<'_, crate::keys::Keyring>>,
+    ) -> Result<Self> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(&path)
             .map_err(|e| error::guard_error(format!("{shown}: {e}"), "io", None, None))?;
         let policy = core::Policy::parse(&text).map_err(|e| error::guard_error_in(&shown, &e))?;
-        Self::build(policy)
+        Self::build(policy, keyring.as_deref())
     }
 
     /// The policy in force, as TOML text.
@@ -607,13 +626,16 @@ impl Guard {
 
     /// Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic
     /// messages; a dict, or its JSON text as `str`/`bytes`) for the caller `key`, `account`
-    /// and `ip`. `format` (`"openai_chat"`, `"openai_responses"` or `"anthropic_messages"`)
-    /// skips the detection of the body's format.
+    /// and `ip`, called at `endpoint` (the path, for the key stage's endpoint scopes).
+    /// `format` (`"openai_chat"`, `"openai_responses"` or `"anthropic_messages"`) skips the
+    /// detection of the body's format.
     ///
     /// Raises:
     ///     GuardError: the body is not JSON (`kind` "json") or not one of the three formats
     ///         (`kind` "body", the message names the JSON path).
-    #[pyo3(signature = (body, *, key = None, account = None, ip = None, format = None))]
+    #[pyo3(signature = (body, *, key = None, account = None, ip = None, format = None,
+        endpoint = None))]
+    #[allow(clippy::too_many_arguments)]
     fn check_request(
         &self,
         py: Python<'_>,
@@ -622,6 +644,7 @@ impl Guard {
         account: Option<String>,
         ip: Option<String>,
         format: Option<String>,
+        endpoint: Option<String>,
     ) -> Result<RequestDecision> {
         let format = format
             .map(|f| {
@@ -648,6 +671,7 @@ impl Guard {
             request.key = key;
             request.account = account;
             request.ip = ip;
+            request.endpoint = endpoint;
             let mut d = guard.check_request(&request);
             let reasons = d
                 .reasons

@@ -122,6 +122,11 @@ impl KeyRecord {
     fn expires(&self) -> Option<u64> {
         self.0.expires
     }
+    /// The account (tenant) the key belongs to, if any.
+    #[getter]
+    fn account(&self) -> Option<&str> {
+        self.0.account.as_deref()
+    }
     /// When the key was revoked, if it was.
     #[getter]
     fn revoked(&self) -> Option<u64> {
@@ -206,7 +211,7 @@ impl Authorization {
 /// Thread-safe; the GIL is released while keys are hashed.
 #[pyclass(module = "shieldwall", frozen)]
 #[derive(Debug)]
-pub struct Keyring(core::Keyring<MemoryStore>);
+pub struct Keyring(pub(crate) std::sync::Arc<core::Keyring<MemoryStore>>);
 
 fn now_or_clock(now: Option<u64>) -> u64 {
     now.unwrap_or_else(core::unix_now)
@@ -231,7 +236,7 @@ impl Keyring {
         if let Some(seconds) = touch_interval {
             builder.touch_interval(seconds);
         }
-        Ok(Self(builder.build(pepper, store)?))
+        Ok(Self(std::sync::Arc::new(builder.build(pepper, store)?)))
     }
 
     /// The product prefix of this keyring's keys.
@@ -240,14 +245,16 @@ impl Keyring {
         self.0.format().prefix()
     }
 
-    /// Issues a key and stores its record.
-    #[pyo3(signature = (*, env="live", scopes=None, expires_in=None, now=None))]
+    /// Issues a key and stores its record. `account` is the tenant the key belongs to (a
+    /// `Guard` given this keyring bills and limits the key's calls to it).
+    #[pyo3(signature = (*, env="live", scopes=None, expires_in=None, account=None, now=None))]
     fn issue(
         &self,
         py: Python<'_>,
         env: &str,
         scopes: Option<&Bound<'_, PyAny>>,
         expires_in: Option<u64>,
+        account: Option<String>,
         now: Option<u64>,
     ) -> Result<IssuedKey> {
         let now = now_or_clock(now);
@@ -258,6 +265,7 @@ impl Keyring {
                 None => core::Scopes::default(),
             },
             expires: expires_in.map(|s| now.saturating_add(s)),
+            account,
         };
         Ok(IssuedKey(py.detach(|| self.0.issue(&spec, now))?))
     }

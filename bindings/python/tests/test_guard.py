@@ -563,3 +563,91 @@ def test_exact_openai_token_counts_ship_with_the_package() -> None:
     assert Guard('tokens = "cl100k_base"\n').check_request(body, key="k").prompt_tokens == 8 + 4
     assert Guard('tokens = "o200k_base"\n').check_request(body, key="k").prompt_tokens == 8 + 4
     assert Guard().check_request(body, key="k").prompt_tokens == 12 + 4  # ceil(47 / 4) + 4
+
+
+# --- the key stage ---------------------------------------------------------------------------
+
+PEPPER = b"k" * 32
+
+
+def keyed_guard(policy: str | None = None) -> tuple[shieldwall.Keyring, Guard]:
+    keyring = shieldwall.Keyring(PEPPER)
+    return keyring, Guard(policy, keyring=keyring)
+
+
+def test_a_valid_key_is_allowed_and_its_account_billed() -> None:
+    keyring, guard = keyed_guard()
+    issued = keyring.issue(account="acme")
+    assert issued.record.account == "acme"
+    d = guard.check_request(user("hello"), key=issued.key, account="globex")
+    assert (d.outcome, d.status) == ("allow", 200)
+    assert d.audit["account"] == "acme"
+    assert d.audit["key_id"] == issued.id
+    assert issued.key[21:] not in json.dumps(d.audit)
+
+
+def test_bad_keys_are_unauthorized() -> None:
+    import time
+
+    keyring, guard = keyed_guard()
+    now = int(time.time())
+    revoked = keyring.issue()
+    keyring.revoke(revoked.id)
+    expired = keyring.issue(expires_in=10, now=now - 100)
+    stranger = shieldwall.Keyring(PEPPER).issue()
+    cases = [
+        (None, "missing", None),
+        ("sw_live_not-a-key", "malformed", None),
+        (stranger.key, "unknown_key", stranger.id),
+        (revoked.key, "revoked", revoked.id),
+        (expired.key, "expired", expired.id),
+    ]
+    for key, detail, key_id in cases:
+        d = guard.check_request(user("hello"), key=key)
+        assert (d.outcome, d.status, d.allowed, d.body) == ("unauthorized", 401, False, None), detail
+        assert [(r.guard, r.detail, r.detector) for r in d.reasons] == [("key", detail, key_id)]
+        with pytest.raises(GuardError) as err:
+            guard.check_response(d, "answer")
+        assert err.value.kind == "context"
+
+
+def test_a_call_outside_the_key_scopes_is_blocked() -> None:
+    keyring, guard = keyed_guard()
+    issued = keyring.issue(
+        scopes={"models": ["gpt-4o*"], "endpoints": ["/v1/chat/*"], "max_tokens": 100}
+    )
+    ok = guard.check_request(
+        {**user("hello"), "max_tokens": 100}, key=issued.key, endpoint="/v1/chat/completions"
+    )
+    assert ok.outcome == "allow", ok.reasons
+    cases = [
+        ({**user("hello"), "model": "o1"}, "/v1/chat/completions", "model"),
+        ({**user("hello"), "max_tokens": 101}, "/v1/chat/completions", "max_tokens"),
+        (user("hello"), "/v1/embeddings", "endpoint"),
+        (user("hello"), None, "endpoint"),
+    ]
+    for body, endpoint, detail in cases:
+        d = guard.check_request(body, key=issued.key, endpoint=endpoint)
+        assert (d.outcome, d.status) == ("block", 403), detail
+        assert [(r.guard, r.detail, r.detector) for r in d.reasons] == [("key", detail, issued.id)]
+
+
+def test_the_key_stage_from_a_policy_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keyring = shieldwall.Keyring(PEPPER)
+    issued = keyring.issue(account="acme")
+    records = tmp_path / "keys.jsonl"
+    records.write_text(issued.record.to_json() + "\n", encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        f'[keys]\nenabled = true\nrecords = "{records}"\npepper_env = "SW_PY_TEST_PEPPER"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(GuardError) as err:
+        Guard.from_file(policy)
+    assert (err.value.kind, err.value.path) == ("policy", "keys.pepper_env")
+    monkeypatch.setenv("SW_PY_TEST_PEPPER", PEPPER.decode())
+    guard = Guard.from_file(policy)
+    assert guard.check_request(user("hi"), key=issued.key).audit["account"] == "acme"
+    assert guard.check_request(user("hi"), key="nope").status == 401
+    # Off by default.
+    assert Guard().check_request(user("hi"), key="nope").status == 200

@@ -230,13 +230,13 @@ def serve(app: Starlette) -> tuple[str, Running]:
     return f"http://127.0.0.1:{port}", Running(server, thread)
 
 
-def make_stack(policy: str | None = None, **options: Any) -> Iterator[Stack]:
+def make_stack(policy: str | None = None, guard: Guard | None = None, **options: Any) -> Iterator[Stack]:
     upstream = Upstream()
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     decisions: list[RequestDecision] = []
     host, port = upstream.server_address[:2]
     base_up = f"http://{host!s}:{port}"
-    base, running = serve(guarded_app(base_up, decisions, Guard(policy), **options))
+    base, running = serve(guarded_app(base_up, decisions, guard or Guard(policy), **options))
     stack = Stack(base, upstream, decisions)
     try:
         yield stack
@@ -480,3 +480,33 @@ def test_identity_can_be_replaced() -> None:
         assert stack.post(PATHS["openai_chat"], chat("hi"), key="b", headers={"x-team": "t1"}).status_code == 429
         assert stack.post(PATHS["openai_chat"], chat("hi"), key="b", headers={"x-team": "t2"}).status_code == 200
         assert stack.decisions[-1].audit["account"] == "fixed"
+
+
+def test_the_key_stage_answers_401_and_403() -> None:
+    from shieldwall import Keyring
+
+    keyring = Keyring(b"p" * 32)
+    scopes = {"models": ["gpt-4o*"], "endpoints": ["/v1/chat/*"]}
+    issued = keyring.issue(scopes=scopes, account="acme")
+    for stack in make_stack(guard=Guard(keyring=keyring)):
+        r = stack.post(PATHS["openai_chat"], chat("hello"), key=issued.key)
+        assert r.status_code == 200, r.text
+        assert stack.decisions[-1].audit["account"] == "acme"
+        assert stack.decisions[-1].audit["key_id"] == issued.id
+        no_bearer = {"authorization": "Basic dXNlcg=="}
+        for key, headers in [("unused", no_bearer), ("sw_live_not-a-key", {}), ("sk-other", {})]:
+            r = stack.post(PATHS["openai_chat"], chat("hello"), key=key, headers=headers)
+            assert r.status_code == 401, r.text
+            assert r.headers["www-authenticate"] == "Bearer"
+            assert r.json() == {
+                "error": {"type": "unauthorized", "message": "a valid API key is required"}
+            }
+        r = stack.post(PATHS["anthropic_messages"], request_of("anthropic_messages", "hi", False), key=issued.key)
+        assert r.status_code == 403, r.text
+        assert "www-authenticate" not in r.headers
+        err = r.json()["error"]
+        assert err["type"] == "blocked"
+        assert (err["reasons"][0]["guard"], err["reasons"][0]["detail"]) == ("key", "endpoint")
+        assert err["reasons"][0]["detector"] == issued.id
+        assert issued.key[21:] not in r.text
+        assert len(stack.seen) == 1

@@ -2,7 +2,12 @@
 //!
 //! [`GuardLayer`] reads the JSON body of each request (OpenAI chat-completions, OpenAI
 //! responses or Anthropic messages), runs [`Guard::check_request`], and then:
-//! - answers **403** `{"error": {"type": "blocked", "reasons": [...]}}` when a guard blocks;
+//! - answers **401** `{"error": {"type": "unauthorized", "message": ...}}` with
+//!   `WWW-Authenticate: Bearer` when the guard's key stage refuses the API key (missing,
+//!   malformed, unknown, revoked, expired); the body does not say which, so a client cannot
+//!   probe for key ids (the reason is in the audit log);
+//! - answers **403** `{"error": {"type": "blocked", "reasons": [...]}}` when a guard blocks
+//!   (a valid key used outside its scopes too);
 //! - answers **429** with the rate-limit headers (`ratelimit-policy`, `ratelimit`,
 //!   `x-ratelimit-*`, `retry-after`) past a limit;
 //! - answers **400** on a body that is not JSON or not one of the three formats (with the JSON
@@ -116,6 +121,11 @@ pub struct GuardInfo {
     pub prompt_tokens: u64,
     /// Tokens reserved against the token limits (prompt + `max_tokens`).
     pub reserved_tokens: u64,
+    /// The account billed: the verified key's account when the key stage is on and its
+    /// record has one, else the caller's [`Identity::account`].
+    pub account: Option<String>,
+    /// The public id of the API key verified by the key stage (`None` when it is off).
+    pub key_id: Option<String>,
 }
 
 /// The default [`Identity`]: key from `Authorization: Bearer` or `x-api-key`, account from
@@ -308,9 +318,21 @@ where
     request.key = who.key;
     request.account = who.account;
     request.ip = who.ip;
+    request.endpoint = Some(parts.uri.path().to_string());
     let guard = layer.guard;
     let mut decision = guard.check_request(&request);
     match decision.outcome {
+        Outcome::Unauthorized => {
+            let mut resp = error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid API key is required",
+                None,
+            );
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return resp;
+        }
         Outcome::RateLimited => {
             let mut resp = error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -353,6 +375,8 @@ where
         alerts: decision.alerts.clone(),
         prompt_tokens: decision.prompt_tokens,
         reserved_tokens: decision.reserved_tokens,
+        account: decision.audit.account.clone(),
+        key_id: decision.audit.key_id.clone(),
     });
     let req = axum::http::Request::from_parts(parts, forwarded);
     let Ok(mut resp) = inner.oneshot(req).await;

@@ -255,3 +255,76 @@ async fn the_endpoint_sees_the_usage_trackers_alerts() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn the_key_stage_answers_401_and_403_and_names_the_account() {
+    use shieldwall::keys::{Glob, KeySpec, Keyring, MemoryStore, Pepper, Scopes};
+
+    // The endpoint answers with the account and key id it was handed.
+    async fn endpoint(axum::Extension(info): axum::Extension<GuardInfo>) -> Json<Value> {
+        Json(
+            json!({"choices": [{"index": 0, "message": {"role": "assistant",
+            "content": "ok"}}], "account": info.account, "key_id": info.key_id}),
+        )
+    }
+    let keyring = Arc::new(
+        Keyring::builder()
+            .build(Pepper::new(&[9; 32]).unwrap(), MemoryStore::new())
+            .unwrap(),
+    );
+    let spec = KeySpec {
+        scopes: Scopes {
+            models: Some(vec![Glob::new("gpt-4o*").unwrap()]),
+            endpoints: Some(vec![Glob::new("/v1/chat/*").unwrap()]),
+            ..Scopes::default()
+        },
+        account: Some("acme".into()),
+        ..KeySpec::default()
+    };
+    let issued = keyring.issue(&spec, shieldwall::keys::unix_now()).unwrap();
+    let key = issued.key.expose_secret();
+    let guard = Guard::builder().keyring(keyring.clone()).build().unwrap();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(endpoint))
+        .layer(GuardLayer::new(guard));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let r = post_json(addr, &chat("hello", false), key).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["account"], "acme");
+    assert_eq!(v["key_id"], issued.key.id().as_str());
+
+    for bad in ["", "sw_live_not-a-key", "sk-something-else"] {
+        let r = post_json(addr, &chat("hello", false), bad).await;
+        assert_eq!(r.status, 401, "{bad}: {}", r.body);
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error"]["type"], "unauthorized");
+        assert_eq!(v["error"]["message"], "a valid API key is required");
+        assert!(v["error"].get("reasons").is_none(), "{v}");
+    }
+    keyring
+        .revoke(issued.key.id(), shieldwall::keys::unix_now())
+        .unwrap();
+    let r = post_json(addr, &chat("hello", false), key).await;
+    assert_eq!(r.status, 401, "revoked: {}", r.body);
+
+    let other = keyring.issue(&spec, shieldwall::keys::unix_now()).unwrap();
+    let mut o1 = chat("hello", false);
+    o1["model"] = json!("o1");
+    let r = post_json(addr, &o1, other.key.expose_secret()).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.header("www-authenticate").is_none());
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["error"]["type"], "blocked");
+    assert_eq!(v["error"]["reasons"][0]["guard"], "key");
+    assert_eq!(v["error"]["reasons"][0]["detail"], "model");
+    assert_eq!(
+        v["error"]["reasons"][0]["detector"],
+        other.key.id().as_str()
+    );
+    assert!(!r.body.contains(&other.key.expose_secret()[21..]));
+}

@@ -178,6 +178,7 @@ fn keys(out: &mut dyn Write) -> io::Result<()> {
         environment: Environment::Test,
         scopes,
         expires: Some(now + 86_400),
+        account: None,
     };
     let issued = keyring.issue(&spec, now).map_err(fail)?;
     let key = issued.key.expose_secret();

@@ -240,6 +240,7 @@ fn outcome(o: Outcome) -> &'static str {
         Outcome::Redact => "redact",
         Outcome::Block => "BLOCK",
         Outcome::RateLimited => "RATE LIMITED",
+        Outcome::Unauthorized => "UNAUTHORIZED",
     }
 }
 

@@ -40,7 +40,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     /// Logged requests as JSON Lines: `{"body": {...}, "key": "sk-1", "account": "acme",
-    /// "ip": "203.0.113.7", "format": "openai_chat", "response": "...", "completion_tokens":
+    /// "ip": "203.0.113.7", "endpoint": "/v1/chat/completions", "format": "openai_chat", "response": "...", "completion_tokens":
     /// 80, "t_ms": 0}` (only `body` is required; the format is detected when absent); stdin
     /// when absent.
     #[arg(long, value_name = "FILE")]
@@ -115,12 +115,7 @@ struct Tally {
 }
 
 fn name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Allow => "allow",
-        Outcome::Redact => "redact",
-        Outcome::Block => "block",
-        Outcome::RateLimited => "rate_limited",
-    }
+    o.as_str()
 }
 
 pub fn run_scan(args: ScanArgs, out: &mut dyn Write) -> io::Result<crate::Outcome> {
@@ -167,6 +162,7 @@ pub fn run_scan(args: ScanArgs, out: &mut dyn Write) -> io::Result<crate::Outcom
         let mut request = parsed.map_err(|e| e.to_string())?;
         request.key = opt_str(object, "key")?.map(str::to_string);
         request.account = opt_str(object, "account")?.map(str::to_string);
+        request.endpoint = opt_str(object, "endpoint")?.map(str::to_string);
         request.ip = opt_str(object, "ip")?.map(str::to_string);
         let response = opt_str(object, "response")?;
         let completion = opt_u64(object, "completion_tokens")?;

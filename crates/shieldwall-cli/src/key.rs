@@ -20,8 +20,9 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum KeyCommand {
-    /// Issue a key: prints `{"key": ..., "record": ...}` once. Store the record; hand out the
-    /// key (it cannot be recovered). The pepper comes from an environment variable.
+    /// Issue a key: prints `{"key": ..., "record": ...}` once. Store the record (--records
+    /// appends it to the file a Guard policy's `[keys] records` reads); hand out the key (it
+    /// cannot be recovered). The pepper comes from an environment variable.
     New(NewArgs),
     /// Check a candidate key offline (format and checksum). Exit code 0 when valid, 1 when not.
     Check(CheckArgs),
@@ -44,6 +45,13 @@ struct NewArgs {
     /// Expire the key this many seconds from now.
     #[arg(long, value_name = "SECONDS")]
     expires_in: Option<u64>,
+    /// The account (tenant) the key belongs to; a Guard bills and limits the key's calls to it.
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+    /// Also append the record (one JSON line, no key material) to FILE, the key records file
+    /// of a Guard policy's `[keys]` section. Created when missing.
+    #[arg(long, value_name = "FILE")]
+    records: Option<PathBuf>,
     /// Environment variable holding the pepper (at least 32 bytes).
     #[arg(long, default_value = "SHIELDWALL_PEPPER", value_name = "NAME")]
     pepper_env: String,
@@ -123,14 +131,41 @@ fn new_with(
         environment,
         scopes,
         expires: args.expires_in.map(|s| now.saturating_add(s)),
+        account: args.account.clone(),
     };
     let issued = keyring
         .issue(&spec, now)
         .map_err(|e| io::Error::other(e.to_string()))?;
+    if let Some(path) = &args.records {
+        append_record(path, &issued.record)?;
+    }
     let value = json!({ "key": issued.key.expose_secret(), "record": issued.record });
     serde_json::to_writer(&mut *out, &value)?;
     out.write_all(b"\n")?;
     Ok(Outcome::Ok)
+}
+
+/// Appends one record as a JSON line, on a line of its own.
+fn append_record(path: &std::path::Path, record: &keys::KeyRecord) -> io::Result<()> {
+    let mut line = serde_json::to_vec(record)?;
+    line.push(b'\n');
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("--records {}: {e}", path.display())))?;
+    // A file whose last line has no newline gets one first, so records never share a line.
+    let len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        let mut reader = std::fs::File::open(path)?;
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(len - 1))?;
+        reader.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            line.insert(0, b'\n');
+        }
+    }
+    file.write_all(&line)
 }
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<Outcome> {
@@ -246,6 +281,8 @@ mod tests {
             env: "test".into(),
             scopes: scopes.map(String::from),
             expires_in: Some(60),
+            account: None,
+            records: None,
             pepper_env: "UNUSED".into(),
         }
     }

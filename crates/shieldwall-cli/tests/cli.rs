@@ -663,3 +663,101 @@ fn scan_writes_one_decision_per_line_and_a_summary() {
             .contains("ann@corp.io")
     );
 }
+
+#[test]
+fn key_records_feed_a_guard_policy() {
+    let dir = std::env::temp_dir().join(format!("shieldwall-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let records = dir.join("keys.jsonl");
+    let path = records.to_str().unwrap();
+    let env = [(PEPPER_VAR, PEPPER)];
+    let mut keys = Vec::new();
+    for account in ["acme", "globex"] {
+        let out = shieldwall_env(
+            &[
+                "key",
+                "new",
+                "--pepper-env",
+                PEPPER_VAR,
+                "--records",
+                path,
+                "--account",
+                account,
+                "--scopes",
+                r#"{"models": ["gpt-4o*"]}"#,
+            ],
+            b"",
+            &env,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["record"]["account"], account);
+        keys.push(v["key"].as_str().unwrap().to_owned());
+    }
+    let text = std::fs::read_to_string(&records).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    for key in &keys {
+        assert!(
+            !text.contains(&key[21..]),
+            "the records file holds no secret"
+        );
+    }
+
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!("[keys]\nenabled = true\nrecords = {path:?}\npepper_env = \"{PEPPER_VAR}\"\n"),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let out = shieldwall_env(&["policy", "check", policy], b"", &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = shieldwall(&["policy", "check", policy], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "keys.pepper_env: environment variable {PEPPER_VAR}"
+        )),
+        "{err}"
+    );
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[keys]\nprefix = \"No Good\"\n").unwrap();
+    let out = shieldwall(&["policy", "check", bad.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("keys.prefix: ")
+    );
+
+    let body = r#"{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}"#;
+    let other = r#"{"model": "o1", "messages": [{"role": "user", "content": "hi"}]}"#;
+    let input = format!(
+        "{{\"body\": {body}, \"key\": \"{}\"}}\n{{\"body\": {body}, \"key\": \"sw_live_nope\"}}\n{{\"body\": {body}}}\n{{\"body\": {other}, \"key\": \"{}\"}}\n",
+        keys[0], keys[1]
+    );
+    let out = shieldwall_env(&["scan", "--policy", policy], input.as_bytes(), &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["allow", "unauthorized", "unauthorized", "block"]);
+    assert_eq!(lines[3]["reasons"][0]["guard"], "key");
+    assert_eq!(lines[3]["reasons"][0]["detail"], "model");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -594,3 +594,322 @@ fn the_tracker_sees_real_completion_sizes_and_flags_cost_abuse() {
     assert!(run("acct-burner", 4096, false).contains(&"cost"));
     assert!(run("acct-streamer", 4096, true).contains(&"cost"));
 }
+
+mod key_stage {
+    //! The key stage: API keys verified first, 401 for a bad key, 403 outside its scopes, the
+    //! record's account billed.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use shieldwall::guard::{
+        Guard, GuardErrorKind, GuardKind, MemorySink, Message, Outcome, Policy, Request, Role,
+    };
+    use shieldwall::keys::{Cidr, Glob, KeySpec, Keyring, MemoryStore, Pepper, Scopes};
+    use shieldwall::limit::ManualClock;
+
+    /// Unix time of the guard's clock at zero.
+    const EPOCH: u64 = 1_000;
+
+    struct Setup {
+        keyring: Arc<Keyring>,
+        clock: ManualClock,
+        sink: MemorySink,
+        guard: Guard,
+    }
+
+    fn setup(policy: &str) -> Setup {
+        let keyring = Arc::new(
+            Keyring::builder()
+                .build(Pepper::new(&[42; 32]).expect("pepper"), MemoryStore::new())
+                .expect("keyring"),
+        );
+        let clock = ManualClock::new();
+        let sink = MemorySink::default();
+        let guard = Guard::builder()
+            .policy(Policy::from_toml(policy).expect("policy"))
+            .clock(clock.clone())
+            .epoch(Duration::from_secs(EPOCH))
+            .audit_sink(sink.clone())
+            .keyring(keyring.clone())
+            .build()
+            .expect("guard builds");
+        Setup {
+            keyring,
+            clock,
+            sink,
+            guard,
+        }
+    }
+
+    fn issue(keyring: &Keyring, spec: &KeySpec) -> String {
+        keyring
+            .issue(spec, EPOCH)
+            .expect("issue")
+            .key
+            .expose_secret()
+            .to_owned()
+    }
+
+    fn hello(key: Option<&str>) -> Request {
+        let r = Request::new().message(Message::text(Role::User, "hello there"));
+        match key {
+            Some(k) => r.key(k),
+            None => r,
+        }
+    }
+
+    #[test]
+    fn a_valid_key_is_allowed_and_logged_by_its_id() {
+        let s = setup("");
+        let issued = s.keyring.issue(&KeySpec::default(), EPOCH).expect("issue");
+        let key = issued.key.expose_secret();
+        let d = s.guard.check_request(&hello(Some(key)));
+        assert_eq!(d.outcome, Outcome::Allow, "{:?}", d.reasons);
+        assert!(d.context.is_some());
+        assert_eq!(d.audit.key_id.as_deref(), Some(issued.key.id().as_str()));
+        assert!(d.reasons.iter().all(|r| r.guard != GuardKind::Key));
+    }
+
+    #[test]
+    fn every_bad_key_is_unauthorized() {
+        let s = setup("");
+        let live = s.keyring.issue(&KeySpec::default(), EPOCH).expect("issue");
+        let live_key = live.key.expose_secret().to_owned();
+        let revoked = s.keyring.issue(&KeySpec::default(), EPOCH).expect("issue");
+        s.keyring.revoke(revoked.key.id(), EPOCH).expect("revoke");
+        let expiring = KeySpec {
+            expires: Some(EPOCH + 60),
+            ..KeySpec::default()
+        };
+        let expired = issue(&s.keyring, &expiring);
+        let rotated = s.keyring.issue(&KeySpec::default(), EPOCH).expect("issue");
+        s.keyring
+            .rotate(rotated.key.id(), 30, EPOCH)
+            .expect("rotate");
+        // An unknown key of the right format: a keyring with another store issued it.
+        let stranger = Keyring::builder()
+            .build(Pepper::new(&[42; 32]).expect("pepper"), MemoryStore::new())
+            .expect("keyring")
+            .issue(&KeySpec::default(), EPOCH)
+            .expect("issue");
+        // One character changed: the checksum no longer matches.
+        let mut flipped = live_key.clone().into_bytes();
+        let last = flipped.len() - 1;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        let flipped = String::from_utf8(flipped).expect("ascii");
+        s.clock.advance(Duration::from_secs(60));
+        let cases: [(Option<&str>, &str, Option<String>); 8] = [
+            (None, "missing", None),
+            (Some("sw_live_not-a-key"), "malformed", None),
+            (Some(""), "malformed", None),
+            (
+                Some(stranger.key.expose_secret()),
+                "unknown_key",
+                Some(stranger.key.id().to_string()),
+            ),
+            (
+                Some(revoked.key.expose_secret()),
+                "revoked",
+                Some(revoked.key.id().to_string()),
+            ),
+            (Some(&expired), "expired", Some(expired[8..20].to_string())),
+            (
+                Some(rotated.key.expose_secret()),
+                "superseded",
+                Some(rotated.key.id().to_string()),
+            ),
+            (Some(&flipped), "malformed", None),
+        ];
+        for (key, detail, id) in cases {
+            let d = s.guard.check_request(&hello(key));
+            assert_eq!(
+                d.outcome,
+                Outcome::Unauthorized,
+                "{detail}: {:?}",
+                d.reasons
+            );
+            assert_eq!(d.outcome.http_status(), 401);
+            assert!(!d.allowed() && d.context.is_none());
+            assert_eq!(d.reasons.len(), 1, "{:?}", d.reasons);
+            let r = &d.reasons[0];
+            assert_eq!((r.guard, r.detail.as_str()), (GuardKind::Key, detail));
+            assert_eq!(r.detector, id, "{detail}");
+            assert_eq!((d.prompt_tokens, d.reserved_tokens), (0, 0));
+            let line = serde_json::to_string(&d.audit).expect("serialises");
+            if let Some(k) = key.filter(|k| k.len() > 20) {
+                assert!(!line.contains(&k[20..]), "the secret is in {line}");
+            }
+            assert_eq!(d.audit.outcome, Outcome::Unauthorized);
+        }
+        // The live key still works after all that.
+        assert!(s.guard.check_request(&hello(Some(&live_key))).allowed());
+        assert_eq!(s.sink.events().len(), 9);
+    }
+
+    #[test]
+    fn a_key_with_a_wrong_secret_is_unauthorized() {
+        // Keys with a valid checksum whose secret does not match the record: the records of
+        // one keyring, verified under another pepper.
+        let s = setup("");
+        let key = issue(&s.keyring, &KeySpec::default());
+        let copy = Keyring::builder()
+            .build(
+                Pepper::new(&[44; 32]).expect("pepper"),
+                MemoryStore::from_records(s.keyring.store().records()).expect("copy"),
+            )
+            .expect("keyring");
+        let guard = Guard::builder()
+            .keyring(Arc::new(copy))
+            .build()
+            .expect("guard");
+        let d = guard.check_request(&hello(Some(&key)));
+        assert_eq!(d.outcome, Outcome::Unauthorized);
+        assert_eq!(d.reasons[0].detail, "wrong_secret");
+        assert_eq!(d.reasons[0].detector.as_deref(), Some(&key[8..20]));
+    }
+
+    #[test]
+    fn a_request_outside_the_scopes_is_blocked() {
+        let s = setup("");
+        let spec = KeySpec {
+            scopes: Scopes {
+                models: Some(vec![Glob::new("gpt-4o*").expect("glob")]),
+                endpoints: Some(vec![Glob::new("/v1/chat/*").expect("glob")]),
+                max_tokens: Some(500),
+                ip_allow: Some(vec![Cidr::parse("10.0.0.0/8").expect("cidr")]),
+                ..Scopes::default()
+            },
+            ..KeySpec::default()
+        };
+        let key = issue(&s.keyring, &spec);
+        let ok = hello(Some(&key))
+            .endpoint("/v1/chat/completions")
+            .model("gpt-4o-mini")
+            .max_tokens(500)
+            .ip("10.1.2.3");
+        let d = s.guard.check_request(&ok);
+        assert_eq!(d.outcome, Outcome::Allow, "{:?}", d.reasons);
+        let cases = [
+            (ok.clone().ip("192.0.2.1"), "ip"),
+            (ok.clone().endpoint("/v1/embeddings"), "endpoint"),
+            (ok.clone().model("o1"), "model"),
+            (ok.clone().max_tokens(501), "max_tokens"),
+        ];
+        for (request, detail) in cases {
+            let d = s.guard.check_request(&request);
+            assert_eq!(d.outcome, Outcome::Block, "{detail}: {:?}", d.reasons);
+            assert_eq!(d.outcome.http_status(), 403);
+            let r = &d.reasons[0];
+            assert_eq!((r.guard, r.detail.as_str()), (GuardKind::Key, detail));
+            assert_eq!(r.detector.as_deref(), Some(&key[8..20]));
+        }
+        // A key restricted to endpoints is refused when the caller did not say which.
+        let mut no_endpoint = ok.clone();
+        no_endpoint.endpoint = None;
+        assert_eq!(
+            s.guard.check_request(&no_endpoint).reasons[0].detail,
+            "endpoint"
+        );
+    }
+
+    #[test]
+    fn the_records_account_drives_the_account_limit() {
+        let s = setup("[limits]\nkey = {}\nip = {}\naccount = { requests_per_minute = 2 }\n");
+        let acme = KeySpec {
+            account: Some("acme".into()),
+            ..KeySpec::default()
+        };
+        let (a, b) = (issue(&s.keyring, &acme), issue(&s.keyring, &acme));
+        let free = issue(&s.keyring, &KeySpec::default());
+        // The client claims other accounts; the records say acme.
+        let d = s.guard.check_request(&hello(Some(&a)).account("globex"));
+        assert!(d.allowed(), "{:?}", d.reasons);
+        assert_eq!(d.audit.account.as_deref(), Some("acme"));
+        assert!(
+            s.guard
+                .check_request(&hello(Some(&b)).account("initech"))
+                .allowed()
+        );
+        let d = s.guard.check_request(&hello(Some(&b)).account("umbrella"));
+        assert_eq!(d.outcome, Outcome::RateLimited, "{:?}", d.reasons);
+        assert!(
+            d.reasons.iter().any(|r| r.detail == "account_rpm"),
+            "{:?}",
+            d.reasons
+        );
+        // A key without an account keeps the client's.
+        let d = s.guard.check_request(&hello(Some(&free)).account("globex"));
+        assert!(d.allowed(), "{:?}", d.reasons);
+        assert_eq!(d.audit.account.as_deref(), Some("globex"));
+    }
+
+    #[test]
+    fn shadow_mode_only_reports_a_bad_key() {
+        let s = setup("shadow = true\n");
+        let d = s.guard.check_request(&hello(Some("sw_live_nope")));
+        assert_eq!(
+            (d.outcome, d.would),
+            (Outcome::Allow, Outcome::Unauthorized)
+        );
+        assert!(d.context.is_some());
+        assert_eq!(d.reasons[0].guard, GuardKind::Key);
+    }
+
+    #[test]
+    fn the_key_stage_is_off_by_default() {
+        assert!(!Policy::default().keys.enabled);
+        let d = Guard::new().check_request(&hello(Some("not a key at all")));
+        assert_eq!(d.outcome, Outcome::Allow);
+        assert!(d.audit.key_id.is_none());
+        let d = Guard::new().check_request(&hello(None));
+        assert_eq!(d.outcome, Outcome::Allow);
+    }
+
+    #[test]
+    fn key_policy_errors_name_the_field() {
+        let dir = std::env::temp_dir().join(format!("shieldwall-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let build = |toml: &str| {
+            let policy = Policy::from_toml(toml).expect("parses");
+            Guard::from_policy(policy).expect_err(toml)
+        };
+        let e = build("[keys]\nenabled = true\n");
+        assert_eq!(e.kind(), GuardErrorKind::Policy);
+        assert_eq!(e.path(), Some("keys.records"), "{e}");
+        let missing = dir.join("missing.jsonl");
+        let e = build(&format!(
+            "[keys]\nenabled = true\nrecords = {:?}\n",
+            missing.display().to_string()
+        ));
+        assert_eq!(e.path(), Some("keys.records"), "{e}");
+        assert!(e.message().starts_with("cannot read "), "{e}");
+        let bad = dir.join("bad.jsonl");
+        std::fs::write(&bad, "\n{\"id\": 5}\n").expect("write");
+        let e = build(&format!(
+            "[keys]\nenabled = true\nrecords = {:?}\n",
+            bad.display().to_string()
+        ));
+        assert_eq!(e.path(), Some("keys.records"), "{e}");
+        assert!(e.message().contains("line 2"), "{e}");
+        let empty = dir.join("empty.jsonl");
+        std::fs::write(&empty, "").expect("write");
+        let e = build(&format!(
+            "[keys]\nenabled = true\nrecords = {:?}\npepper_env = \"SHIELDWALL_TEST_UNSET_PEPPER_7f3a\"\n",
+            empty.display().to_string()
+        ));
+        assert_eq!(e.path(), Some("keys.pepper_env"), "{e}");
+        assert!(
+            e.message().contains("SHIELDWALL_TEST_UNSET_PEPPER_7f3a"),
+            "{e}"
+        );
+        let e = Policy::from_toml("[keys]\nprefix = \"Bad Prefix\"\n").expect_err("bad prefix");
+        assert_eq!(e.path(), Some("keys.prefix"), "{e}");
+        let e = Policy::from_toml("[keys]\nenable = true\n").expect_err("typo");
+        assert_eq!(e.path(), Some("keys.enable"), "{e}");
+        // Disabled, the section is not read any further.
+        let policy = Policy::from_toml("[keys]\nrecords = \"/nonexistent\"\n").expect("parses");
+        assert!(Guard::from_policy(policy).is_ok());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

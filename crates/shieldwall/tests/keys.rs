@@ -98,6 +98,7 @@ fn scope_vectors() {
             environment: Environment::Live,
             scopes,
             expires: v.get("expires").and_then(Value::as_u64),
+            account: None,
         };
         let created = v.get("created").and_then(Value::as_u64).unwrap_or(0);
         let now = v.get("now").and_then(Value::as_u64).unwrap_or(created + 1);

@@ -237,6 +237,9 @@ class KeyRecord:
     def expires(self) -> int | None:
         """When the key stops working, if ever."""
     @property
+    def account(self) -> str | None:
+        """The account (tenant) the key belongs to, if any."""
+    @property
     def revoked(self) -> int | None:
         """When the key was revoked, if it was."""
     @property
@@ -304,13 +307,15 @@ class Keyring:
         env: str = "live",
         scopes: Mapping[str, Any] | None = None,
         expires_in: int | None = None,
+        account: str | None = None,
         now: int | None = None,
     ) -> IssuedKey:
         """Issues a key and stores its record.
 
         ``scopes`` is the core's JSON shape: ``models`` and ``endpoints`` (glob lists),
         ``max_tokens``, ``limiter_policy``, ``ip_allow`` (CIDR list). Unknown or invalid
-        entries raise ``ApiKeyError`` (kind ``"invalid_config"``).
+        entries raise ``ApiKeyError`` (kind ``"invalid_config"``). ``account`` is the tenant
+        the key belongs to: a ``Guard`` given this keyring bills and limits its calls to it.
         """
     def verify(self, key: str, *, now: int | None = None) -> Authorization:
         """Verifies a key: format, checksum, hash, revocation, expiry and rotation."""
@@ -892,9 +897,11 @@ class GuardError(ShieldwallError):
     path: str | None
     line: int | None
 
-_GuardName: TypeAlias = Literal["injection", "redact", "limit", "canary", "leak", "size", "anomaly"]
+_GuardName: TypeAlias = Literal[
+    "injection", "redact", "limit", "canary", "leak", "size", "anomaly", "key"
+]
 _ActionName: TypeAlias = Literal["block", "redact", "flag", "log"]
-_RequestOutcome: TypeAlias = Literal["allow", "redact", "block", "rate_limited"]
+_RequestOutcome: TypeAlias = Literal["allow", "redact", "block", "rate_limited", "unauthorized"]
 _AnswerOutcome: TypeAlias = Literal["allow", "redact", "block"]
 
 @final
@@ -924,7 +931,7 @@ class Reason:
         """``(start, end)`` in code points of the part's text (requests) or of the answer."""
     @property
     def detector(self) -> str | None:
-        """The detector id or rule name, when there is one."""
+        """The detector id or rule name, when there is one (for ``"key"``: the key's id)."""
     @property
     def score(self) -> float | None:
         """A score (injection probability, redaction confidence, retry-after seconds...)."""
@@ -950,7 +957,8 @@ class RequestDecision:
         """Whether the call goes ahead (``allow`` or ``redact``)."""
     @property
     def status(self) -> int:
-        """The HTTP status a gateway answers: 200, 403 (blocked) or 429 (rate limited)."""
+        """The HTTP status a gateway answers: 200, 401 (no valid API key), 403 (blocked) or
+        429 (rate limited)."""
     @property
     def reasons(self) -> list[Reason]:
         """Every finding with its action (spans in code points of the part's text)."""
@@ -1060,11 +1068,16 @@ class Guard:
 
     ``policy`` is TOML or JSON text, a dict, or ``None`` for the default policy. A bad
     policy raises ``GuardError`` (kind ``"policy"``) naming the field and the line.
+    ``keyring`` turns the key stage on: requests must carry one of its keys (a bad key is
+    refused with outcome ``"unauthorized"``, status 401; a call outside the key's scopes is
+    blocked, 403; the key's account is the one billed).
     """
 
-    def __new__(cls, policy: str | Mapping[str, Any] | None = None) -> Guard: ...
+    def __new__(
+        cls, policy: str | Mapping[str, Any] | None = None, *, keyring: Keyring | None = None
+    ) -> Guard: ...
     @staticmethod
-    def from_file(path: str | PathLike[str]) -> Guard:
+    def from_file(path: str | PathLike[str], *, keyring: Keyring | None = None) -> Guard:
         """A guard over the policy file at ``path`` (TOML, or JSON when it starts with ``{``)."""
     def policy_toml(self) -> str:
         """The policy in force, as TOML text."""
@@ -1076,9 +1089,11 @@ class Guard:
         account: str | None = None,
         ip: str | None = None,
         format: Literal["openai_chat", "openai_responses", "anthropic_messages"] | None = None,
+        endpoint: str | None = None,
     ) -> RequestDecision:
         """Checks a request body (OpenAI chat-completions, OpenAI responses or Anthropic
-        messages; ``format`` skips the detection). Runs without the GIL. Raises
+        messages; ``format`` skips the detection); ``endpoint`` is the path called (for the
+        key stage's endpoint scopes). Runs without the GIL. Raises
         ``GuardError`` (kind ``"json"`` or ``"body"``, with the JSON path) for a bad body."""
     def check_response(
         self,

@@ -8,7 +8,11 @@ Redis round trip), and then:
 - answers **413** ``{"error": {"type": "too_large", ...}}`` past ``max_body_bytes``;
 - answers **400** ``{"error": {"type": "invalid_json" | "invalid_body", "message": ...}}`` for
   a body that is not JSON or not one of the three formats (the message names the JSON path);
-- answers **403** ``{"error": {"type": "blocked", "message", "reasons"}}`` when a guard blocks;
+- answers **401** ``{"error": {"type": "unauthorized", "message": ...}}`` with
+  ``WWW-Authenticate: Bearer`` when the guard's key stage refuses the API key (missing,
+  malformed, unknown, revoked, expired; the body does not say which);
+- answers **403** ``{"error": {"type": "blocked", "message", "reasons"}}`` when a guard blocks
+  (a valid key used outside its scopes too);
 - answers **429** ``{"error": {"type": "rate_limited", ...}}`` with the rate-limit headers
   (``ratelimit-policy``, ``ratelimit``, ``x-ratelimit-*``, ``retry-after``) past a limit;
 - otherwise calls the app with the **redacted** body (``content-length`` fixed) and adds the
@@ -351,11 +355,25 @@ class GuardMiddleware:
         who = self.identify(scope)
         try:
             decision = await _in_thread(
-                self.guard.check_request, body, key=who.key, account=who.account, ip=who.ip
+                self.guard.check_request,
+                body,
+                key=who.key,
+                account=who.account,
+                ip=who.ip,
+                endpoint=scope.get("path"),
             )
         except GuardError as err:
             kind = "invalid_json" if err.kind == "json" else "invalid_body"
             await _error(send, 400, kind, str(err))
+            return
+        if decision.outcome == "unauthorized":
+            await _error(
+                send,
+                401,
+                "unauthorized",
+                "a valid API key is required",
+                headers={"www-authenticate": "Bearer"},
+            )
             return
         if decision.outcome == "rate_limited":
             await _error(

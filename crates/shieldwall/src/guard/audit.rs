@@ -32,6 +32,9 @@ pub struct AuditEvent {
     /// The first 16 hex digits of SHA-256 of the API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_hash: Option<String>,
+    /// The public id of the API key, when the key stage verified it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// The client IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
@@ -45,7 +48,8 @@ pub struct AuditEvent {
     pub text_bytes: u64,
     /// Tokens: prompt tokens for a request, completion tokens for a response.
     pub tokens: u64,
-    /// First 16 hex digits of SHA-256 of the checked text (to join events, not to read them).
+    /// First 16 hex digits of SHA-256 of the checked text (to join events, not to read them);
+    /// empty for a request refused by the key stage, whose texts are not read.
     pub text_hash: String,
     /// The findings.
     pub reasons: Vec<Reason>,

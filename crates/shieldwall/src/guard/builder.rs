@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::key_stage::KeyStage;
 use super::{
     AuditSink, Canary, FileSink, Guard, GuardError, Inner, NullSink, Policy, SinkKind, StderrSink,
     TokenCounter,
 };
 use crate::anomaly::UsageTracker;
 use crate::injection::{Channel, InjectionClassifier};
+use crate::keys::{KeyStore, Keyring};
 use crate::limit::{Clock, MonotonicClock, RateLimiter};
 use crate::redact::{Redactor, RedactorConfig};
 
@@ -34,6 +36,7 @@ pub struct GuardBuilder {
     clock: Option<Arc<dyn Clock>>,
     sink: Option<Arc<dyn AuditSink>>,
     epoch: Option<Duration>,
+    keys: Option<KeyStage>,
 }
 
 /// A clock shared by the guard and its limiter.
@@ -72,11 +75,54 @@ impl GuardBuilder {
         self
     }
 
+    /// Verifies API keys with `keyring` (shared: issue, revoke and rotate through your own
+    /// `Arc` and the guard sees it). This turns the key stage on whatever the policy's
+    /// `[keys]` says, and the policy's records file and pepper are not read.
+    ///
+    /// # Example
+    /// ```
+    /// use std::sync::Arc;
+    /// use shieldwall::guard::{Guard, GuardKind, Message, Outcome, Request, Role};
+    /// use shieldwall::keys::{Keyring, KeySpec, MemoryStore, Pepper, Scopes, Glob};
+    ///
+    /// let keyring = Arc::new(Keyring::builder().build(Pepper::new(&[7; 32])?, MemoryStore::new())?);
+    /// let spec = KeySpec {
+    ///     scopes: Scopes { models: Some(vec![Glob::new("gpt-4o*")?]), ..Scopes::default() },
+    ///     account: Some("acme".into()),
+    ///     ..KeySpec::default()
+    /// };
+    /// let issued = keyring.issue(&spec, 0)?;
+    /// let guard = Guard::builder().keyring(keyring.clone()).build()?;
+    ///
+    /// let hello = Message::text(Role::User, "hello");
+    /// let ok = Request::new().key(issued.key.expose_secret()).model("gpt-4o").message(hello.clone());
+    /// let d = guard.check_request(&ok);
+    /// assert_eq!(d.outcome, Outcome::Allow);
+    /// assert_eq!(d.audit.account.as_deref(), Some("acme"));
+    /// assert_eq!(d.audit.key_id.as_deref(), Some(issued.key.id().as_str()));
+    ///
+    /// let other_model = ok.clone().model("o1");
+    /// let d = guard.check_request(&other_model);
+    /// assert_eq!((d.outcome, d.outcome.http_status()), (Outcome::Block, 403));
+    /// assert_eq!(d.reasons[0].guard, GuardKind::Key);
+    /// assert_eq!(d.reasons[0].detail, "model");
+    ///
+    /// let d = guard.check_request(&Request::new().key("sw_live_nope").message(hello));
+    /// assert_eq!((d.outcome, d.outcome.http_status()), (Outcome::Unauthorized, 401));
+    /// assert_eq!(d.reasons[0].detail, "malformed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keyring<S: KeyStore + 'static>(&mut self, keyring: Arc<Keyring<S>>) -> &mut Self {
+        self.keys = Some(KeyStage::new(keyring));
+        self
+    }
+
     /// Builds the guard.
     ///
     /// # Errors
     /// A [`GuardError`] naming the policy field that cannot be built (a bad allow phrase, an
-    /// unknown detector, a Redis store without the `redis` feature, …).
+    /// unknown detector, a Redis store without the `redis` feature, an unset pepper variable
+    /// or an unreadable key records file, …).
     pub fn build(&self) -> Result<Guard, GuardError> {
         let policy = self.policy.clone().unwrap_or_default();
         policy.validate()?;
@@ -157,6 +203,11 @@ impl GuardBuilder {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let keys = match &self.keys {
+            Some(stage) => Some(stage.clone()),
+            None if policy.keys.enabled => Some(KeyStage::from_settings(&policy.keys)?),
+            None => None,
+        };
         let sink: Arc<dyn AuditSink> = match (&self.sink, &policy.audit.sink) {
             (Some(s), _) => s.clone(),
             (None, SinkKind::None) => Arc::new(NullSink),
@@ -180,6 +231,7 @@ impl GuardBuilder {
                 tokens,
                 tracker,
                 canaries,
+                keys,
                 sink,
                 clock,
                 epoch,

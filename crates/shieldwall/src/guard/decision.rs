@@ -24,6 +24,12 @@ pub enum GuardKind {
     Size,
     /// The usage tracker.
     Anomaly,
+    /// API-key verification and scopes (the policy's `[keys]`): the detail is the
+    /// [`Denial::reason`](crate::keys::Denial::reason) (`missing`, `malformed`, `unknown_key`,
+    /// `wrong_secret`, `revoked`, `expired`, `superseded`, `ip`, `endpoint`, `model`,
+    /// `max_tokens`, or `store_error`) and the detector the key's public id, when the key has
+    /// one. Never the key itself.
+    Key,
 }
 
 /// One finding and what it did. It never holds the text it was found in: kinds, detector
@@ -46,7 +52,8 @@ pub struct Reason {
     /// A short machine-readable detail: the redaction kind, the limit's name, how a canary
     /// was found (`exact`, `partial`, `spaced`, `base64`, `hex`).
     pub detail: String,
-    /// The detector id or rule name, when there is one.
+    /// The detector id or rule name, when there is one (for [`GuardKind::Key`]: the key's
+    /// public id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detector: Option<String>,
     /// Byte span in the part's original text.
@@ -85,6 +92,10 @@ pub enum Outcome {
     Block,
     /// Refused by a rate limit (HTTP 429, with the headers).
     RateLimited,
+    /// Refused by the key stage: the API key is missing, malformed, unknown, revoked,
+    /// expired or superseded (HTTP 401). A valid key used outside its scopes is a
+    /// [`Block`](Outcome::Block) instead.
+    Unauthorized,
 }
 
 impl Outcome {
@@ -94,11 +105,42 @@ impl Outcome {
     }
 
     /// The HTTP status a gateway answers when the call does not go ahead.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::Outcome;
+    ///
+    /// assert_eq!(Outcome::Unauthorized.http_status(), 401);
+    /// assert_eq!(Outcome::Block.http_status(), 403);
+    /// assert_eq!(Outcome::RateLimited.http_status(), 429);
+    /// assert_eq!(serde_json::to_string(&Outcome::Unauthorized)?, r#""unauthorized""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_status(self) -> u16 {
         match self {
             Outcome::Allow | Outcome::Redact => 200,
+            Outcome::Unauthorized => 401,
             Outcome::Block => 403,
             Outcome::RateLimited => 429,
+        }
+    }
+
+    /// The outcome's name as in JSON (`allow`, `redact`, `block`, `rate_limited`,
+    /// `unauthorized`).
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::Outcome;
+    ///
+    /// assert_eq!(Outcome::RateLimited.as_str(), "rate_limited");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Redact => "redact",
+            Outcome::Block => "block",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::Unauthorized => "unauthorized",
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The Guard: one [`Policy`] over every primitive, applied to each request and answer.
 //!
-//! A request's way through the guard: its size is checked; each text part is classified for
+//! A request's way through the guard: when the key stage is on (the policy's `[keys]`, or
+//! [`GuardBuilder::keyring`]), its API key is verified first and checked against the key's
+//! scopes (a bad key is refused with 401, a call outside the scopes with 403, and a verified
+//! key's account is the one billed); its size is checked; each text part is classified for
 //! injection and scanned for personal data and secrets on its channel (user, system,
 //! document), findings become [`Reason`]s with the policy's [`Action`]; the rate limiter
 //! reserves one request and the estimated tokens (prompt + `max_tokens`) per key, account and
@@ -50,6 +53,7 @@ mod canary;
 mod decision;
 mod error;
 mod formats;
+mod key_stage;
 mod leak;
 mod policy;
 mod request;
@@ -71,9 +75,9 @@ pub use error::{GuardError, GuardErrorKind};
 pub use formats::{Format, MAX_PARTS, json_kind};
 pub use leak::{LeakIndex, MAX_PROMPT_WORDS};
 pub use policy::{
-    Action, AuditSettings, CanarySettings, ChannelPolicy, Channels, DEFAULT_POLICY_TOML,
-    InjectionPolicy, LeakSettings, LimitSettings, Policy, RedactPolicy, RedactSettings,
-    ScopeLimits, SinkKind, TokenMode, TrackerSettings,
+    Action, AuditSettings, CanarySettings, ChannelPolicy, Channels, DEFAULT_PEPPER_ENV,
+    DEFAULT_POLICY_TOML, InjectionPolicy, KeySettings, LeakSettings, LimitSettings, Policy,
+    RedactPolicy, RedactSettings, ScopeLimits, SinkKind, TokenMode, TrackerSettings,
 };
 pub use request::{GuardChannel, Message, Part, Request, Role};
 pub use sse::{MAX_SSE_EVENT_BYTES, SseEnd, SseStream};
@@ -104,6 +108,7 @@ pub struct ResponseContext {
     model: Option<String>,
     account: Option<String>,
     key_hash: Option<String>,
+    key_id: Option<String>,
     ip: Option<String>,
     format: Option<String>,
     /// The tracker's account of a request observed with its completion pending.
@@ -144,6 +149,7 @@ struct Inner {
     tokens: TokenCounter,
     tracker: Option<std::sync::Mutex<UsageTracker>>,
     canaries: Vec<Canary>,
+    keys: Option<key_stage::KeyStage>,
     sink: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
     epoch: Duration,
@@ -163,6 +169,7 @@ impl std::fmt::Debug for Guard {
         f.debug_struct("Guard")
             .field("shadow", &self.inner.policy.shadow)
             .field("limiter", &self.inner.limiter.is_some())
+            .field("keys", &self.inner.keys.is_some())
             .field("sink", &self.inner.sink)
             .finish_non_exhaustive()
     }
@@ -309,13 +316,38 @@ impl Guard {
         }
     }
 
-    /// Checks a request: size, injection and redaction per channel, rate limits. Never fails:
-    /// a store failure follows the limiter's failure mode and is reported as a reason.
+    /// Checks a request: the API key (when the key stage is on), size, injection and
+    /// redaction per channel, rate limits. Never fails: a store failure follows the limiter's
+    /// failure mode and is reported as a reason.
     pub fn check_request(&self, request: &Request) -> RequestDecision {
         let inner = &*self.inner;
         let policy = &inner.policy;
         let request_id = inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let mut reasons = Vec::new();
+        // The key stage runs first: a refused key ends the check (in shadow mode it is only
+        // reported). A verified key's account is trusted over the one the client sent.
+        let mut key_id = None;
+        let mut account = request.account.as_deref();
+        let mut key_refusal = None;
+        let verified;
+        if let Some(stage) = &inner.keys {
+            match stage.check(request, self.unix_ms() / 1000) {
+                key_stage::KeyCheck::Verified(v) => {
+                    verified = v;
+                    key_id = Some(verified.id.as_str());
+                    if let Some(a) = &verified.account {
+                        account = Some(a);
+                    }
+                }
+                key_stage::KeyCheck::Refused(outcome, reason) => {
+                    reasons.push(reason);
+                    if !policy.shadow {
+                        return self.refuse(request, request_id, outcome, reasons);
+                    }
+                    key_refusal = Some(outcome);
+                }
+            }
+        }
         let mut messages = request.messages.clone();
         let mut vault = Vault::new(DEFAULT_VAULT_ENTRIES);
         let mut rewritten = false;
@@ -375,13 +407,13 @@ impl Guard {
         if let Some(limiter) = &inner.limiter
             && !reasons.iter().any(|r| r.guard == GuardKind::Size)
         {
-            let key = request
-                .key
-                .as_deref()
+            // A verified key is limited by its id (the secret never reaches the store).
+            let key = key_id
+                .or(request.key.as_deref())
                 .or(request.ip.as_deref())
                 .unwrap_or("anonymous");
             let lr = crate::limit::Request::new(key)
-                .scope("account", request.account.as_deref().unwrap_or(key))
+                .scope("account", account.unwrap_or(key))
                 .scope("ip", request.ip.as_deref().unwrap_or(key))
                 .tokens(reserved_tokens);
             match limiter.reserve(&lr) {
@@ -427,13 +459,14 @@ impl Guard {
         } else {
             self.observe(
                 request,
+                account,
                 key_hash.as_deref(),
                 prompt_tokens,
                 pending,
                 &mut reasons,
             )
         };
-        let would = outcome_of(&reasons, rewritten);
+        let would = key_refusal.unwrap_or_else(|| outcome_of(&reasons, rewritten));
         let outcome = if policy.shadow { Outcome::Allow } else { would };
         if policy.shadow || !rewritten {
             messages = request.messages.clone();
@@ -453,8 +486,9 @@ impl Guard {
             outcome,
             would,
             shadow: policy.shadow,
-            account: request.account.clone(),
+            account: account.map(str::to_owned),
             key_hash: key_hash.clone(),
+            key_id: key_id.map(str::to_owned),
             ip: request.ip.clone(),
             model: request.model.clone(),
             format: request.format.map(|f| f.as_str().to_string()),
@@ -484,8 +518,9 @@ impl Guard {
                 canaries,
                 prompt_tokens,
                 model: request.model.clone(),
-                account: request.account.clone(),
+                account: account.map(str::to_owned),
                 key_hash,
+                key_id: key_id.map(str::to_owned),
                 ip: request.ip.clone(),
                 format: audit.format.clone(),
                 tracked_as: tracked_as.filter(|_| pending),
@@ -504,6 +539,50 @@ impl Guard {
             alerts,
             audit,
             context,
+        }
+    }
+
+    /// The decision for a request refused by the key stage: nothing else is checked, no
+    /// tokens are reserved, the tracker does not see it.
+    fn refuse(
+        &self,
+        request: &Request,
+        request_id: u64,
+        outcome: Outcome,
+        reasons: Vec<Reason>,
+    ) -> RequestDecision {
+        let audit = AuditEvent {
+            unix_ms: self.unix_ms(),
+            stage: "request".into(),
+            request_id,
+            outcome,
+            would: outcome,
+            shadow: false,
+            account: request.account.clone(),
+            key_hash: request.key.as_deref().map(|k| short_hash(k.as_bytes())),
+            key_id: None,
+            ip: request.ip.clone(),
+            model: request.model.clone(),
+            format: request.format.map(|f| f.as_str().to_string()),
+            text_bytes: request.text_bytes() as u64,
+            tokens: 0,
+            // The texts of a refused call are not read.
+            text_hash: String::new(),
+            reasons: reasons.clone(),
+        };
+        self.inner.sink.record(&audit);
+        RequestDecision {
+            outcome,
+            would: outcome,
+            shadow: false,
+            reasons,
+            messages: request.messages.clone(),
+            headers: Vec::new(),
+            prompt_tokens: 0,
+            reserved_tokens: 0,
+            alerts: Vec::new(),
+            audit,
+            context: None,
         }
     }
 

@@ -432,6 +432,60 @@ pub struct AuditSettings {
     pub path: Option<String>,
 }
 
+/// Default for [`KeySettings::pepper_env`].
+pub const DEFAULT_PEPPER_ENV: &str = "SHIELDWALL_PEPPER";
+
+/// API-key verification ([`crate::keys`]), the first stage of a request when enabled.
+///
+/// The records file holds one [`KeyRecord`](crate::keys::KeyRecord) in JSON per line (what
+/// `shieldwall key new --records FILE` appends; blank lines are skipped) or one JSON array of
+/// them; it is read once, when the guard is built. A relative path is taken from the working
+/// directory. The pepper is read from the environment variable named by `pepper_env`, never
+/// from the policy file.
+///
+/// # Example
+/// ```
+/// use shieldwall::guard::Policy;
+///
+/// let policy = Policy::from_toml(r#"
+/// [keys]
+/// enabled = true
+/// prefix = "acme"
+/// records = "/etc/acme/keys.jsonl"
+/// "#)?;
+/// assert!(policy.keys.enabled);
+/// assert_eq!(policy.keys.pepper_env, "SHIELDWALL_PEPPER");
+/// assert!(!shieldwall::guard::Policy::default().keys.enabled);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Whether requests must carry a valid key (default `false`). A missing, malformed,
+    /// unknown, revoked or expired key is refused with [`Outcome::Unauthorized`](super::Outcome)
+    /// (401); a request outside the key's scopes is blocked (403).
+    pub enabled: bool,
+    /// The product prefix of the keys (default `"sw"`).
+    pub prefix: String,
+    /// The key records file (required when enabled, unless the guard is given a
+    /// [`Keyring`](crate::keys::Keyring) by [`GuardBuilder::keyring`](super::GuardBuilder::keyring)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
+    /// The environment variable holding the pepper (default `"SHIELDWALL_PEPPER"`).
+    pub pepper_env: String,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            prefix: crate::keys::DEFAULT_PREFIX.to_string(),
+            records: None,
+            pepper_env: DEFAULT_PEPPER_ENV.to_string(),
+        }
+    }
+}
+
 /// How prompt tokens are counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -494,6 +548,8 @@ pub struct Policy {
     pub leak: LeakSettings,
     /// The usage anomaly tracker.
     pub tracker: TrackerSettings,
+    /// API-key verification (off by default).
+    pub keys: KeySettings,
     /// Audit log.
     pub audit: AuditSettings,
 }
@@ -520,6 +576,7 @@ impl Policy {
             canary: CanarySettings::default(),
             leak: LeakSettings::default(),
             tracker: TrackerSettings::default(),
+            keys: KeySettings::default(),
             audit: AuditSettings::default(),
         }
     }
@@ -615,6 +672,21 @@ impl Policy {
             return bad(
                 "limits.store",
                 format!("expected \"memory\" or a redis:// URL, got {store:?}"),
+            );
+        }
+        if let Err(e) = crate::keys::KeyFormat::new(&self.keys.prefix) {
+            return bad("keys.prefix", e.to_string());
+        }
+        if self.keys.pepper_env.is_empty() {
+            return bad(
+                "keys.pepper_env",
+                "expected the name of an environment variable, got \"\"".into(),
+            );
+        }
+        if self.keys.records.as_deref() == Some("") {
+            return bad(
+                "keys.records",
+                "expected a path to the key records file, got \"\"".into(),
             );
         }
         for (name, action) in &self.redact.actions {

@@ -114,6 +114,10 @@ pub struct Request {
     /// The client's IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// The endpoint (path) called, for the key stage's endpoint scopes (a key restricted to
+    /// endpoints is refused when it is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     /// The model asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -168,6 +172,21 @@ impl Request {
     #[must_use]
     pub fn ip(mut self, ip: impl Into<String>) -> Self {
         self.ip = Some(ip.into());
+        self
+    }
+
+    /// Sets the endpoint (path) called.
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::Request;
+    ///
+    /// let req = Request::new().endpoint("/v1/chat/completions");
+    /// assert_eq!(req.endpoint.as_deref(), Some("/v1/chat/completions"));
+    /// ```
+    #[must_use]
+    pub fn endpoint(mut self, path: impl Into<String>) -> Self {
+        self.endpoint = Some(path.into());
         self
     }
 

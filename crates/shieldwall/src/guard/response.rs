@@ -13,6 +13,7 @@ impl Guard {
     pub(super) fn observe(
         &self,
         request: &Request,
+        account: Option<&str>,
         key_hash: Option<&str>,
         prompt_tokens: u64,
         pending: bool,
@@ -21,9 +22,8 @@ impl Guard {
         let Some(tracker) = &self.inner.tracker else {
             return (Vec::new(), None);
         };
-        let account = request
-            .account
-            .clone()
+        let account = account
+            .map(str::to_owned)
             .or_else(|| key_hash.map(|k| format!("key:{k}")))
             .or_else(|| request.ip.clone().map(|ip| format!("ip:{ip}")))
             .unwrap_or_else(|| "anonymous".to_string());
@@ -199,6 +199,7 @@ impl Guard {
             shadow: self.inner.policy.shadow,
             account: ctx.account.clone(),
             key_hash: ctx.key_hash.clone(),
+            key_id: ctx.key_id.clone(),
             ip: ctx.ip.clone(),
             model: ctx.model.clone(),
             format: ctx.format.clone(),

@@ -28,7 +28,7 @@
 //!
 //! // Issue: the key is shown once; only the record (with the hash) is stored.
 //! let scopes: Scopes = serde_json::from_str(r#"{"models": ["gpt-4o*"], "max_tokens": 1000}"#)?;
-//! let spec = KeySpec { environment: Environment::Live, scopes, expires: Some(2_000) };
+//! let spec = KeySpec { scopes, expires: Some(2_000), ..KeySpec::default() };
 //! let issued = keyring.issue(&spec, 1_000)?;
 //! let key = issued.key.expose_secret();
 //!
@@ -175,16 +175,17 @@ impl KeyringBuilder {
     }
 }
 
-/// What to issue: environment, scopes and expiry.
+/// What to issue: environment, scopes, expiry and account.
 ///
 /// # Example
 /// ```
 /// use shieldwall::keys::{Environment, KeySpec};
 ///
-/// let json = r#"{"environment": "test", "scopes": {"max_tokens": 100}}"#;
+/// let json = r#"{"environment": "test", "scopes": {"max_tokens": 100}, "account": "acme"}"#;
 /// let spec: KeySpec = serde_json::from_str(json)?;
 /// assert_eq!(spec.environment, Environment::Test);
 /// assert_eq!(spec.expires, None);
+/// assert_eq!(spec.account.as_deref(), Some("acme"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +197,8 @@ pub struct KeySpec {
     pub scopes: Scopes,
     /// When the key stops working (unix seconds), if ever.
     pub expires: Option<u64>,
+    /// The account (tenant) the key belongs to, if any (see [`KeyRecord::account`]).
+    pub account: Option<String>,
 }
 
 impl Default for KeySpec {
@@ -204,6 +207,7 @@ impl Default for KeySpec {
             environment: Environment::Live,
             scopes: Scopes::default(),
             expires: None,
+            account: None,
         }
     }
 }
@@ -303,6 +307,7 @@ impl<S: KeyStore> Keyring<S> {
             environment: spec.environment,
             hash: self.pepper.hash(format::hashed_part(key.expose_secret())),
             scopes: spec.scopes.clone(),
+            account: spec.account.clone(),
             created: now,
             expires: spec.expires,
             revoked: None,
@@ -421,6 +426,7 @@ fn grant(record: &KeyRecord) -> Grant {
         environment: record.environment,
         limiter_policy: record.scopes.limiter_policy.clone(),
         max_tokens: record.scopes.max_tokens,
+        account: record.account.clone(),
         superseded_until: record.successor.and(record.superseded_until),
     }
 }

@@ -44,6 +44,10 @@ pub struct KeyRecord {
     /// What the key may do.
     #[serde(default)]
     pub scopes: Scopes,
+    /// The account (tenant) the key belongs to, if any. The Guard's key stage bills and
+    /// limits a verified key's calls to it, whatever account the client claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// When the key was issued.
     pub created: u64,
     /// When the key stops working, if ever.

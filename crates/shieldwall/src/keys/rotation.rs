@@ -66,6 +66,7 @@ impl<S: KeyStore> Keyring<S> {
             expires: old
                 .expires
                 .map(|at| now.saturating_add(at.saturating_sub(old.created))),
+            account: old.account.clone(),
         };
         let issued = self.issue_linked(&spec, now, Some(id))?;
         let mut updated = KeyRecord::clone(&old);

@@ -414,6 +414,7 @@ impl<'a> Request<'a> {
 ///     environment: Environment::Live,
 ///     limiter_policy: Some("free-tier".into()),
 ///     max_tokens: Some(4096),
+///     account: None,
 ///     superseded_until: None,
 /// };
 /// assert_eq!(
@@ -438,6 +439,9 @@ pub struct Grant {
     /// The key's token cap per request, from its scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
+    /// The account the key belongs to, from its record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// When the key has been rotated: the end of its grace period (unix seconds). Tell the
     /// client to switch to the successor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -673,6 +677,7 @@ mod tests {
                 environment: Environment::Test,
                 limiter_policy: None,
                 max_tokens: Some(5),
+                account: Some("acme".into()),
                 superseded_until: Some(9),
             }),
             Authorization::Deny(Denial::Ip {
