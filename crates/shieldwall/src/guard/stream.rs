@@ -121,18 +121,10 @@ impl GuardStream {
         }
         let mut window = std::mem::take(&mut self.tail);
         window.push_str(chunk);
-        let before = self.reasons.len();
-        self.guard
-            .canary_reasons(&self.ctx, &window, &mut self.reasons);
+        let stop = self.canaries_stop(&window);
         let cut = floor(&window, window.len().saturating_sub(CANARY_OVERLAP));
         self.tail = window[cut..].to_string();
-        if self.reasons[before..]
-            .iter()
-            .any(|r| r.action == Action::Block)
-            && !self.guard.policy().shadow
-        {
-            self.stopped = true;
-            self.pending.clear();
+        if stop {
             return String::new();
         }
         let redacted = match &mut self.redactor {
@@ -173,16 +165,7 @@ impl GuardStream {
             self.raw.push(SIDE_SEPARATOR);
             self.raw.push_str(text);
         }
-        let before = self.reasons.len();
-        self.guard
-            .canary_reasons(&self.ctx, text, &mut self.reasons);
-        if self.reasons[before..]
-            .iter()
-            .any(|r| r.action == Action::Block)
-            && !self.guard.policy().shadow
-        {
-            self.stopped = true;
-            self.pending.clear();
+        if self.canaries_stop(text) {
             return String::new();
         }
         let redacted = match &mut self.redactor {
@@ -200,6 +183,23 @@ impl GuardStream {
         } else {
             redacted
         }
+    }
+
+    /// Records the canaries found in `text`; when one blocks (and the policy is not in
+    /// shadow mode), stops the stream, drops what was held back and returns true.
+    fn canaries_stop(&mut self, text: &str) -> bool {
+        let before = self.reasons.len();
+        self.guard
+            .canary_reasons(&self.ctx, text, &mut self.reasons);
+        let stop = self.reasons[before..]
+            .iter()
+            .any(|r| r.action == Action::Block)
+            && !self.guard.policy().shadow;
+        if stop {
+            self.stopped = true;
+            self.pending.clear();
+        }
+        stop
     }
 
     /// Restores placeholders in `pending + text`, keeping back a possible unfinished one.
