@@ -367,8 +367,9 @@ export declare class RequestDecision {
   /** Every finding with its action. */
   get reasons(): Array<Reason>
   /**
-   * The body to forward to the model (the redacted texts written back) when the call goes
-   * ahead; `null` when it is refused.
+   * The body to forward to the model (the redacted texts written back; the API key's
+   * `max_tokens` cap added when the call states none) when the call goes ahead; `null`
+   * when it is refused.
    */
   get body(): Record<string, any> | null
   /**

@@ -492,6 +492,18 @@ describe('the key stage', () => {
     }
   })
 
+  test("the key's max_tokens cap is added to a call that states none", async () => {
+    const keyring = new Keyring(PEPPER)
+    const guard = Guard.withKeyring(keyring)
+    const issued = keyring.issue({ scopes: { max_tokens: 64 } })
+    const d = await guard.checkRequestAsync(hello, { key: issued.key })
+    assert.equal(d.outcome, 'allow')
+    assert.deepEqual(d.body, { ...hello, max_completion_tokens: 64 })
+    assert.equal(d.reservedTokens, d.promptTokens + 64)
+    const own = guard.checkRequest({ ...hello, max_tokens: 10 }, { key: issued.key })
+    assert.deepEqual(own.body, { ...hello, max_tokens: 10 })
+  })
+
   test('off by default; a policy [keys] needs its pepper variable', () => {
     assert.equal(new Guard().checkRequest(hello, { key: 'nope' }).status, 200)
     const dir = mkdtempSync(join(tmpdir(), 'sw-keys-'))

@@ -210,7 +210,8 @@ impl Call {
         })
     }
 
-    /// Parses the body, checks it, and writes the redacted texts back.
+    /// Parses the body, checks it, and writes back what the guard changed (redacted texts,
+    /// the key's `max_tokens` cap).
     fn run(self, guard: &core::Guard, id: u64) -> std::result::Result<RequestDecision, Failure> {
         let mut body = match self.body {
             Body::Json(v) => v,
@@ -228,9 +229,7 @@ impl Call {
         request.ip = self.options.ip;
         let mut decision = guard.check_request(&request);
         let body = if decision.allowed() {
-            if decision.outcome == core::Outcome::Redact {
-                Request::write_back(&decision.messages, &mut body).map_err(Failure::Guard)?;
-            }
+            decision.write_back(&mut body).map_err(Failure::Guard)?;
             Some(body)
         } else {
             None
@@ -373,8 +372,9 @@ impl RequestDecision {
         self.reasons.clone()
     }
 
-    /// The body to forward to the model (the redacted texts written back) when the call goes
-    /// ahead; `null` when it is refused.
+    /// The body to forward to the model (the redacted texts written back; the API key's
+    /// `max_tokens` cap added when the call states none) when the call goes ahead; `null`
+    /// when it is refused.
     #[napi(getter, ts_return_type = "Record<string, any> | null")]
     pub fn body(&self) -> Option<Value> {
         self.body.clone()

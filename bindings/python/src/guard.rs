@@ -247,7 +247,8 @@ impl RequestDecision {
     fn reasons(&self) -> Vec<Reason> {
         self.reasons.clone()
     }
-    /// The body to forward (redacted when the outcome is `redact`), as a dict; `None` when the
+    /// The body to forward (redacted when the outcome is `redact`; with the API key's `max_tokens`
+    /// cap added when the call states none), as a dict; `None` when the
     /// call does not go ahead.
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -691,9 +692,7 @@ impl Guard {
                 })
                 .collect();
             let body = if d.outcome.allowed() {
-                if d.outcome == Outcome::Redact {
-                    core::Request::write_back(&d.messages, &mut body)?;
-                }
+                d.write_back(&mut body)?;
                 Some(body)
             } else {
                 None

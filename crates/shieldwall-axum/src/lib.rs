@@ -355,8 +355,10 @@ where
         }
         Outcome::Allow | Outcome::Redact => {}
     }
-    let forwarded = if decision.outcome == Outcome::Redact {
-        if let Err(e) = Request::write_back(&decision.messages, &mut json) {
+    let forwarded = match decision.write_back(&mut json) {
+        Ok(true) => Body::from(json.to_string()),
+        Ok(false) => Body::from(bytes),
+        Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "invalid_body",
@@ -364,9 +366,6 @@ where
                 None,
             );
         }
-        Body::from(json.to_string())
-    } else {
-        Body::from(bytes)
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.extensions.insert(GuardInfo {

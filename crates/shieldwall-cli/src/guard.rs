@@ -194,7 +194,9 @@ pub fn run_scan(args: ScanArgs, out: &mut dyn Write) -> io::Result<crate::Outcom
         }
         if args.bodies && decision.allowed() {
             let mut forwarded = body.clone();
-            Request::write_back(&decision.messages, &mut forwarded).map_err(|e| e.to_string())?;
+            decision
+                .write_back(&mut forwarded)
+                .map_err(|e| e.to_string())?;
             line["body"] = forwarded;
         }
         if let (Some(text), Some(ctx)) = (response, decision.context.take()) {

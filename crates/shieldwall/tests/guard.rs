@@ -814,6 +814,70 @@ mod key_stage {
     }
 
     #[test]
+    fn a_keys_token_cap_is_added_to_a_call_that_states_none() {
+        let s = setup("");
+        let spec = KeySpec {
+            scopes: Scopes {
+                max_tokens: Some(64),
+                ..Scopes::default()
+            },
+            ..KeySpec::default()
+        };
+        let key = issue(&s.keyring, &spec);
+        let messages = serde_json::json!([{"role": "user", "content": "hello there"}]);
+        let bodies = [
+            (
+                serde_json::json!({"model": "gpt-4o", "messages": messages}),
+                "max_completion_tokens",
+            ),
+            (
+                serde_json::json!({"model": "gpt-4o", "input": "hello there"}),
+                "max_output_tokens",
+            ),
+            (
+                serde_json::json!({"model": "claude", "system": "terse", "messages": messages}),
+                "max_tokens",
+            ),
+        ];
+        for (mut body, field) in bodies {
+            let request = Request::from_body(&body).expect("parses").key(key.as_str());
+            let d = s.guard.check_request(&request);
+            assert_eq!(d.outcome, Outcome::Allow, "{:?}", d.reasons);
+            assert_eq!(d.max_tokens, Some(64));
+            // The reservation is sized by the cap, not by the policy's default (1024).
+            assert_eq!(d.reserved_tokens, d.prompt_tokens + 64);
+            assert!(d.write_back(&mut body).expect("writes"), "{field}");
+            assert_eq!(body[field], 64, "{body}");
+            // Parsed again, the forwarded body states the cap.
+            assert_eq!(
+                Request::from_body(&body).expect("parses").max_tokens,
+                Some(64)
+            );
+        }
+        // A call that states its own (smaller) max_tokens is forwarded unchanged.
+        let mut body =
+            serde_json::json!({"model": "gpt-4o", "max_tokens": 10, "messages": messages});
+        let request = Request::from_body(&body).expect("parses").key(key.as_str());
+        let d = s.guard.check_request(&request);
+        assert_eq!((d.outcome, d.max_tokens), (Outcome::Allow, None));
+        assert_eq!(d.reserved_tokens, d.prompt_tokens + 10);
+        assert!(!d.write_back(&mut body).expect("writes"));
+        // A key without a cap adds nothing; the default sizes the reservation.
+        let free = issue(&s.keyring, &KeySpec::default());
+        let d = s.guard.check_request(&hello(Some(&free)));
+        assert_eq!(d.max_tokens, None);
+        assert_eq!(d.reserved_tokens, d.prompt_tokens + 1024);
+        // Shadow mode forwards the body as received.
+        let shadow = Guard::builder()
+            .policy(Policy::from_toml("shadow = true").expect("policy"))
+            .keyring(s.keyring.clone())
+            .build()
+            .expect("guard");
+        let d = shadow.check_request(&hello(Some(&key)));
+        assert_eq!((d.outcome, d.max_tokens), (Outcome::Allow, None));
+    }
+
+    #[test]
     fn the_records_account_drives_the_account_limit() {
         let s = setup("[limits]\nkey = {}\nip = {}\naccount = { requests_per_minute = 2 }\n");
         let acme = KeySpec {

@@ -964,7 +964,8 @@ class RequestDecision:
         """Every finding with its action (spans in code points of the part's text)."""
     @property
     def body(self) -> dict[str, Any] | None:
-        """The body to forward (redacted when the outcome is ``redact``); ``None`` when refused."""
+        """The body to forward (redacted when the outcome is ``redact``; with the API key's
+        ``max_tokens`` cap added when the call states none); ``None`` when refused."""
     def body_json(self) -> str | None:
         """The body to forward as compact JSON text; ``None`` when refused."""
     @property

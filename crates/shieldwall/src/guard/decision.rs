@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::GuardError;
 use super::audit::AuditEvent;
+use super::formats::Format;
 use super::policy::Action;
-use super::request::{GuardChannel, Message};
+use super::request::{GuardChannel, Message, Request};
 
 /// Which guard produced a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,6 +167,15 @@ pub struct RequestDecision {
     pub prompt_tokens: u64,
     /// Tokens reserved against the token limits (prompt + `max_tokens`).
     pub reserved_tokens: u64,
+    /// A `max_tokens` the guard adds to the forwarded call: the verified API key's cap
+    /// (its `max_tokens` scope) when the request states none, so that leaving the field out
+    /// does not lift the cap. `None` when nothing is added. [`write_back`](Self::write_back)
+    /// writes it under the format's field name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    /// The body format of the request, when it was parsed from a body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
     /// Alerts of the usage tracker raised by this request.
     #[serde(default)]
     pub alerts: Vec<crate::anomaly::Alert>,
@@ -185,6 +196,54 @@ impl RequestDecision {
     /// The reasons that refused the call (or would have, in shadow mode).
     pub fn blocking(&self) -> impl Iterator<Item = &Reason> {
         self.reasons.iter().filter(|r| r.action == Action::Block)
+    }
+
+    /// Writes what the guard changed into the request body the request was parsed from: the
+    /// redacted texts when the outcome is `redact` (see [`Request::write_back`]) and the
+    /// [`max_tokens`](Self::max_tokens) it adds (`max_completion_tokens` for OpenAI chat,
+    /// `max_output_tokens` for OpenAI responses, `max_tokens` for Anthropic and for a request
+    /// not parsed from a body). Returns whether the body changed, i.e. whether it must be
+    /// serialised again rather than forwarded as received.
+    ///
+    /// # Errors
+    /// A [`GuardError`] of kind `body` when the body does not have the shape the request was
+    /// parsed from (a text to replace is not a string, the body is not an object).
+    ///
+    /// # Example
+    /// ```
+    /// use shieldwall::guard::{Guard, Request};
+    /// use serde_json::json;
+    ///
+    /// let guard = Guard::new();
+    /// let mut body = json!({"model": "gpt-4o", "messages": [
+    ///     {"role": "user", "content": "write to ann@corp.io"}]});
+    /// let decision = guard.check_request(&Request::from_body(&body)?);
+    /// assert!(decision.write_back(&mut body)?);
+    /// assert_eq!(body["messages"][0]["content"], "write to [EMAIL_1]");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_back(&self, body: &mut serde_json::Value) -> Result<bool, GuardError> {
+        let mut changed = false;
+        if self.outcome == Outcome::Redact {
+            Request::write_back(&self.messages, body)?;
+            changed = true;
+        }
+        if let Some(n) = self.max_tokens {
+            let field = match self.format {
+                Some(Format::OpenaiChat) => "max_completion_tokens",
+                Some(Format::OpenaiResponses) => "max_output_tokens",
+                Some(Format::AnthropicMessages) | None => "max_tokens",
+            };
+            let Some(object) = body.as_object_mut() else {
+                return Err(GuardError::body(
+                    String::new(),
+                    "expected a JSON object to set max_tokens in".into(),
+                ));
+            };
+            object.insert(field.to_owned(), n.into());
+            changed = true;
+        }
+        Ok(changed)
     }
 }
 

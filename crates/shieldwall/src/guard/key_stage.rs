@@ -38,6 +38,8 @@ pub(super) struct Verified {
     pub id: String,
     /// The account of its record.
     pub account: Option<String>,
+    /// The key's cap on `max_tokens`, from its scopes.
+    pub max_tokens: Option<u64>,
 }
 
 /// The stage's answer for one request.
@@ -149,6 +151,7 @@ impl KeyStage {
             Ok(Authorization::Allow(grant)) => KeyCheck::Verified(Verified {
                 id: grant.id.to_string(),
                 account: grant.account,
+                max_tokens: grant.max_tokens,
             }),
             Ok(Authorization::Deny(d)) => {
                 let outcome = if unauthenticated(&d) {

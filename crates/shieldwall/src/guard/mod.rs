@@ -2,8 +2,9 @@
 //!
 //! A request's way through the guard: when the key stage is on (the policy's `[keys]`, or
 //! [`GuardBuilder::keyring`]), its API key is verified first and checked against the key's
-//! scopes (a bad key is refused with 401, a call outside the scopes with 403, and a verified
-//! key's account is the one billed); its size is checked; each text part is classified for
+//! scopes (a bad key is refused with 401, a call outside the scopes with 403, a verified
+//! key's account is the one billed, and its `max_tokens` cap is added to a call that states
+//! none); its size is checked; each text part is classified for
 //! injection and scanned for personal data and secrets on its channel (user, system,
 //! document), findings become [`Reason`]s with the policy's [`Action`]; the rate limiter
 //! reserves one request and the estimated tokens (prompt + `max_tokens`) per key, account and
@@ -25,7 +26,7 @@
 //! let request = Request::from_body(&body)?.key("sk-1").account("acme");
 //! let mut decision = guard.check_request(&request);
 //! assert_eq!(decision.outcome, Outcome::Redact);
-//! Request::write_back(&decision.messages, &mut body)?;
+//! assert!(decision.write_back(&mut body)?); // the body changed: forward it
 //! assert_eq!(body["messages"][0]["content"], "I'm [EMAIL_1]. Summarise my last order.");
 //!
 //! // ... the model answers ...
@@ -327,6 +328,7 @@ impl Guard {
         // The key stage runs first: a refused key ends the check (in shadow mode it is only
         // reported). A verified key's account is trusted over the one the client sent.
         let mut key_id = None;
+        let mut key_cap = None;
         let mut account = request.account.as_deref();
         let mut key_refusal = None;
         let verified;
@@ -335,6 +337,7 @@ impl Guard {
                 key_stage::KeyCheck::Verified(v) => {
                     verified = v;
                     key_id = Some(verified.id.as_str());
+                    key_cap = verified.max_tokens;
                     if let Some(a) = &verified.account {
                         account = Some(a);
                     }
@@ -399,8 +402,13 @@ impl Guard {
                         .sum::<u64>()
             })
             .sum();
+        // A verified key's cap on `max_tokens` goes into a call that states none (written by
+        // `RequestDecision::write_back`), so the client cannot escape the cap by leaving the
+        // field out, and the reservation is sized by it. Shadow mode changes nothing.
+        let added_max_tokens = key_cap.filter(|_| request.max_tokens.is_none() && !policy.shadow);
+        let max_tokens = request.max_tokens.or(added_max_tokens);
         let reserved_tokens =
-            prompt_tokens.saturating_add(request.max_tokens.unwrap_or(policy.default_max_tokens));
+            prompt_tokens.saturating_add(max_tokens.unwrap_or(policy.default_max_tokens));
         let content_blocked = reasons.iter().any(|r| r.action == Action::Block);
         let mut headers = Vec::new();
         let mut reservation = None;
@@ -524,7 +532,7 @@ impl Guard {
                 ip: request.ip.clone(),
                 format: audit.format.clone(),
                 tracked_as: tracked_as.filter(|_| pending),
-                max_tokens: request.max_tokens,
+                max_tokens,
             }
         });
         RequestDecision {
@@ -536,6 +544,8 @@ impl Guard {
             headers,
             prompt_tokens,
             reserved_tokens,
+            max_tokens: added_max_tokens.filter(|_| outcome.allowed()),
+            format: request.format,
             alerts,
             audit,
             context,
@@ -580,6 +590,8 @@ impl Guard {
             headers: Vec::new(),
             prompt_tokens: 0,
             reserved_tokens: 0,
+            max_tokens: None,
+            format: request.format,
             alerts: Vec::new(),
             audit,
             context: None,
