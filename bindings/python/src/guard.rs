@@ -176,6 +176,7 @@ pub struct RequestDecision {
     shadow: bool,
     reasons: Vec<Reason>,
     body: Option<Value>,
+    body_changed: bool,
     headers: Vec<(String, String)>,
     alerts: Vec<Alert>,
     audit: core::AuditEvent,
@@ -257,6 +258,12 @@ impl RequestDecision {
     /// The body to forward as compact JSON text (`None` when the call does not go ahead).
     fn body_json(&self) -> Option<String> {
         self.body.as_ref().map(Value::to_string)
+    }
+    /// Whether the body to forward differs from the one received (texts redacted, a
+    /// `max_tokens` cap added): when false, forward the bytes as received.
+    #[getter]
+    fn body_changed(&self) -> bool {
+        self.body_changed
     }
     /// The rate-limit headers (`ratelimit-policy`, `ratelimit`, `x-ratelimit-*`, and
     /// `retry-after` when limited), lowercase names.
@@ -691,11 +698,11 @@ impl Guard {
                     }
                 })
                 .collect();
-            let body = if d.outcome.allowed() {
-                d.write_back(&mut body)?;
-                Some(body)
+            let (body, body_changed) = if d.outcome.allowed() {
+                let changed = d.write_back(&mut body)?;
+                (Some(body), changed)
             } else {
-                None
+                (None, false)
             };
             Ok(RequestDecision {
                 guard_id: id,
@@ -704,6 +711,7 @@ impl Guard {
                 shadow: d.shadow,
                 reasons,
                 body,
+                body_changed,
                 headers: std::mem::take(&mut d.headers),
                 alerts: d.alerts.drain(..).map(Alert::from).collect(),
                 prompt_tokens: d.prompt_tokens,

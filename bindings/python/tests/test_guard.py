@@ -638,10 +638,12 @@ def test_the_key_cap_is_added_to_a_call_that_states_no_max_tokens() -> None:
     d = guard.check_request(user("hello"), key=issued.key)
     assert d.outcome == "allow", d.reasons
     assert d.body is not None and d.body["max_completion_tokens"] == 64
+    assert d.body_changed
     assert d.reserved_tokens == d.prompt_tokens + 64
     # A call that states its own max_tokens is forwarded as sent.
     d = guard.check_request({**user("hello"), "max_tokens": 10}, key=issued.key)
     assert d.body == {**user("hello"), "max_tokens": 10}
+    assert not d.body_changed
 
 
 def test_the_key_stage_from_a_policy_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

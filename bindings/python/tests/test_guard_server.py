@@ -510,3 +510,9 @@ def test_the_key_stage_answers_401_and_403() -> None:
         assert err["reasons"][0]["detector"] == issued.id
         assert issued.key[21:] not in r.text
         assert len(stack.seen) == 1
+        # A key's max_tokens cap reaches the model in a call that states none.
+        capped = keyring.issue(scopes={"max_tokens": 50})
+        body = {k: v for k, v in chat("hello").items() if k != "max_tokens"}
+        r = stack.post(PATHS["openai_chat"], body, key=capped.key)
+        assert r.status_code == 200, r.text
+        assert stack.seen[-1][1] == {**body, "max_completion_tokens": 50}

@@ -969,6 +969,10 @@ class RequestDecision:
     def body_json(self) -> str | None:
         """The body to forward as compact JSON text; ``None`` when refused."""
     @property
+    def body_changed(self) -> bool:
+        """Whether the body to forward differs from the one received (texts redacted, a
+        ``max_tokens`` cap added): when ``False``, forward the bytes as received."""
+    @property
     def headers(self) -> dict[str, str]:
         """The rate-limit headers (``ratelimit-policy``, ``ratelimit``, ``x-ratelimit-*``,
         and ``retry-after`` when limited)."""

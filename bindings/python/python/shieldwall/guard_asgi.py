@@ -396,7 +396,7 @@ class GuardMiddleware:
             )
             return
         forwarded = body
-        if decision.outcome == "redact":
+        if decision.body_changed:
             forwarded = (decision.body_json() or "").encode()
         scope = dict(scope)
         scope["headers"] = _without(list(scope.get("headers", [])), b"content-length") + [
