@@ -373,6 +373,11 @@ export declare class RequestDecision {
    */
   get body(): Record<string, any> | null
   /**
+   * Whether `body` differs from the body received (texts redacted, a `max_tokens` cap
+   * added): when false, the bytes as received may be forwarded.
+   */
+  get bodyChanged(): boolean
+  /**
    * Rate-limit headers (`ratelimit-policy`, `ratelimit`, `x-ratelimit-*`, `retry-after`),
    * lowercase names.
    */

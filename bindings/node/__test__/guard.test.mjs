@@ -499,9 +499,11 @@ describe('the key stage', () => {
     const d = await guard.checkRequestAsync(hello, { key: issued.key })
     assert.equal(d.outcome, 'allow')
     assert.deepEqual(d.body, { ...hello, max_completion_tokens: 64 })
+    assert.equal(d.bodyChanged, true)
     assert.equal(d.reservedTokens, d.promptTokens + 64)
     const own = guard.checkRequest({ ...hello, max_tokens: 10 }, { key: issued.key })
     assert.deepEqual(own.body, { ...hello, max_tokens: 10 })
+    assert.equal(own.bodyChanged, false)
   })
 
   test('off by default; a policy [keys] needs its pepper variable', () => {

@@ -228,13 +228,19 @@ impl Call {
         request.endpoint = self.options.endpoint;
         request.ip = self.options.ip;
         let mut decision = guard.check_request(&request);
-        let body = if decision.allowed() {
-            decision.write_back(&mut body).map_err(Failure::Guard)?;
-            Some(body)
+        let (body, changed) = if decision.allowed() {
+            let changed = decision.write_back(&mut body).map_err(Failure::Guard)?;
+            (Some(body), changed)
         } else {
-            None
+            (None, false)
         };
-        Ok(RequestDecision::new(id, &request, &mut decision, body))
+        Ok(RequestDecision::new(
+            id,
+            &request,
+            &mut decision,
+            body,
+            changed,
+        ))
     }
 }
 
@@ -249,6 +255,7 @@ pub struct RequestDecision {
     shadow: bool,
     reasons: Vec<Reason>,
     body: Option<Value>,
+    body_changed: bool,
     headers: HashMap<String, String>,
     alerts: Vec<Alert>,
     audit: Value,
@@ -265,6 +272,7 @@ impl RequestDecision {
         request: &Request,
         d: &mut core::RequestDecision,
         body: Option<Value>,
+        body_changed: bool,
     ) -> Self {
         let text_of = |m: Option<usize>, p: Option<usize>| {
             request
@@ -279,6 +287,7 @@ impl RequestDecision {
             shadow: d.shadow,
             reasons: reasons(&d.reasons, text_of),
             body,
+            body_changed,
             headers: d.headers.iter().cloned().collect(),
             alerts: d.alerts.iter().cloned().map(Alert::from).collect(),
             audit: serde_json::to_value(&d.audit).unwrap_or(Value::Null),
@@ -378,6 +387,13 @@ impl RequestDecision {
     #[napi(getter, ts_return_type = "Record<string, any> | null")]
     pub fn body(&self) -> Option<Value> {
         self.body.clone()
+    }
+
+    /// Whether `body` differs from the body received (texts redacted, a `max_tokens` cap
+    /// added): when false, the bytes as received may be forwarded.
+    #[napi(getter)]
+    pub fn body_changed(&self) -> bool {
+        self.body_changed
     }
 
     /// Rate-limit headers (`ratelimit-policy`, `ratelimit`, `x-ratelimit-*`, `retry-after`),
