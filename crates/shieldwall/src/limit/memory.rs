@@ -324,7 +324,14 @@ impl MemoryStore {
     /// Locks what `cells` need: their shards for writing, in index order, then the entries
     /// of their global limits, in limit order (so batches never deadlock, and a one-cell
     /// check, which holds one lock at a time, never waits on a batch that waits on it).
-    fn locked(&self, cells: &[Cell<'_>]) -> Result<Locked<'_>, LimitError> {
+    /// Fills `held` in place (it is a few hundred bytes: returning it by value cost ~10 % of
+    /// a three-limit check in copies), which releases what it holds when dropped, also when
+    /// this fails half-way.
+    fn lock_into<'s>(
+        &'s self,
+        cells: &[Cell<'_>],
+        held: &mut Locked<'s>,
+    ) -> Result<(), LimitError> {
         // A key's identity does not depend on the limit: the cells of one scope value (say
         // requests and tokens per key, next to each other in policy order) hash it once.
         let mut located: SmallVec<[Option<(Id, usize)>; 8]> = SmallVec::with_capacity(cells.len());
@@ -345,36 +352,31 @@ impl MemoryStore {
         let mut order: SmallVec<[usize; 8]> = located.iter().flatten().map(|&(_, s)| s).collect();
         order.sort_unstable();
         order.dedup();
-        let guards = order.iter().map(|&i| lock(&self.shards[i])).collect();
+        for &i in &order {
+            held.guards.push(lock(&self.shards[i]));
+        }
         let mut limits: SmallVec<[u32; 4]> =
             cells.iter().filter(|c| c.global).map(|c| c.limit).collect();
         limits.sort_unstable();
         limits.dedup();
-        let mut globals: SmallVec<[Held<'_>; 4]> = SmallVec::with_capacity(limits.len());
         for &l in &limits {
             let entry = self.global(l)?;
-            globals.push(Held {
+            held.globals.push(Held {
                 entry,
                 word: entry.lock(),
                 new: None,
             });
         }
-        let slots = located
-            .iter()
-            .zip(cells)
-            .map(|(here, c)| match here {
+        for (here, c) in located.iter().zip(cells) {
+            held.slots.push(match here {
                 Some((id, s)) => Slot::Shard {
                     id: *id,
                     guard: order.binary_search(s).unwrap_or(0),
                 },
                 None => Slot::Global(limits.binary_search(&c.limit).unwrap_or(0)),
-            })
-            .collect();
-        Ok(Locked {
-            guards,
-            globals,
-            slots,
-        })
+            });
+        }
+        Ok(())
     }
 }
 
@@ -404,6 +406,14 @@ struct Locked<'s> {
 }
 
 impl Locked<'_> {
+    fn new() -> Self {
+        Self {
+            guards: SmallVec::new(),
+            globals: SmallVec::new(),
+            slots: SmallVec::new(),
+        }
+    }
+
     /// The stored state of cell `j` (`None`: absent, that is full).
     fn get(&self, j: usize, limit: u32) -> Option<super::bucket::State> {
         match self.slots[j] {
@@ -463,7 +473,8 @@ impl Store for MemoryStore {
                 after: 0,
             });
         }
-        let mut held = self.locked(cells)?;
+        let mut held = Locked::new();
+        self.lock_into(cells, &mut held)?;
         let mut all = true;
         for (j, cell) in cells.iter().enumerate() {
             let p = &mut pending[j];
@@ -492,7 +503,8 @@ impl Store for MemoryStore {
         for cell in cells {
             gcras.push(Self::check_cell(cell)?);
         }
-        let mut held = self.locked(cells)?;
+        let mut held = Locked::new();
+        self.lock_into(cells, &mut held)?;
         let mut pending: SmallVec<[Pending; 4]> = SmallVec::with_capacity(cells.len());
         for (j, cell) in cells.iter().enumerate() {
             let g = gcras[j];

@@ -1,5 +1,7 @@
 //! What a call asks for ([`Request`]) and what it really used ([`Usage`]).
 
+use smallvec::SmallVec;
+
 use super::Unit;
 use super::policy::{GLOBAL_SCOPE, KEY_SCOPE};
 
@@ -19,7 +21,9 @@ use super::policy::{GLOBAL_SCOPE, KEY_SCOPE};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request<'a> {
     key: &'a str,
-    scopes: Vec<(&'a str, &'a str)>,
+    /// Scope values other than the key; two inline (the Guard's account and IP), so that
+    /// building a request does not allocate.
+    scopes: SmallVec<[(&'a str, &'a str); 2]>,
     requests: u64,
     tokens: u64,
 }
@@ -36,7 +40,7 @@ impl<'a> Request<'a> {
     pub fn new(key: &'a str) -> Self {
         Self {
             key,
-            scopes: Vec::new(),
+            scopes: SmallVec::new(),
             requests: 1,
             tokens: 0,
         }
