@@ -1,10 +1,14 @@
 // The shared middleware vectors (testdata/guard/http.jsonl) through guardMiddleware on a real
 // node:http server: the same cases run through the axum layer and the Starlette middleware,
-// so the three behave the same.
+// so the three behave the same. A case with `keys` turns the key stage on: its records go to a
+// file, its pepper to an environment variable of its own, and a `[keys]` section naming both is
+// appended to its policy.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
 
@@ -50,8 +54,31 @@ function visibleText(body) {
   }
 }
 
-for (const c of cases) {
+/**
+ * The case's policy, plus the `[keys]` section of its `keys` (records written to a file in
+ * `dir`, the pepper set in the case's environment variable).
+ */
+function casePolicy(c, index, dir) {
+  if (c.keys === undefined) return c.policy
+  const records = join(dir, 'keys.jsonl')
+  writeFileSync(records, c.keys.records.map((r) => JSON.stringify(r) + '\n').join(''))
+  const env = `SHIELDWALL_HTTP_VECTORS_PEPPER_${index}`
+  process.env[env] = c.keys.pepper
+  return (
+    (c.policy ?? '') +
+    '\n[keys]\nenabled = true\n' +
+    `prefix = ${JSON.stringify(c.keys.prefix ?? 'sw')}\n` +
+    `records = ${JSON.stringify(records)}\npepper_env = ${JSON.stringify(env)}\n`
+  )
+}
+
+/** The keys to send, one request each: `key` is a string, `null` (no `authorization` header) or a list of these. */
+const caseKeys = (c) => (Array.isArray(c.key) ? c.key : [c.key])
+
+for (const [index, c] of cases.entries()) {
   test(c.name, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shieldwall-http-vectors-'))
+    const guard = new Guard(casePolicy(c, index, dir))
     const seen = []
     // the fake model: the case's canned answer, SSE written chunk by chunk
     const upstream = http.createServer(async (req, res) => {
@@ -72,7 +99,7 @@ for (const c of cases) {
       res.end(text)
     })
     const upUrl = await listen(upstream)
-    const mw = guardMiddleware(new Guard(c.policy))
+    const mw = guardMiddleware(guard)
     const guarded = http.createServer((req, res) => {
       mw(req, res, async (err) => {
         if (err) {
@@ -96,12 +123,12 @@ for (const c of cases) {
       let r
       let body
       for (let i = 0; i < (c.repeat ?? 1); i++) {
-        r = await fetch(url + '/v1/chat/completions', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${c.key}` },
-          body: JSON.stringify(c.body),
-        })
-        body = await r.text()
+        for (const key of caseKeys(c)) {
+          const headers = { 'content-type': 'application/json' }
+          if (key !== null) headers.authorization = `Bearer ${key}`
+          r = await fetch(url + '/v1/chat/completions', { method: 'POST', headers, body: JSON.stringify(c.body) })
+          body = await r.text()
+        }
       }
       const want = c.expect
       assert.equal(r.status, want.status, body)
@@ -117,6 +144,7 @@ for (const c of cases) {
         if (want.message) assert.equal(v.error.message, want.message)
         if (want.reason_guard) assert.equal(v.error.reasons[0].guard, want.reason_guard)
       }
+      if (want.json !== undefined) assert.deepEqual(JSON.parse(body), want.json)
       if (want.text !== undefined) assert.equal(visibleText(body), want.text, body)
       for (const s of want.not_contains ?? []) assert.ok(!body.includes(s), body)
       for (const h of want.headers ?? []) assert.ok(r.headers.has(h), `no ${h}`)
@@ -124,8 +152,9 @@ for (const c of cases) {
       if (want.sse_done) assert.ok(body.endsWith('data: [DONE]\n\n'), body)
     } finally {
       await Promise.all([upstream, guarded].map((s) => new Promise((done) => s.close(done))))
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 }
 
-test('every shared case ran', () => assert.equal(cases.length, 10))
+test('every shared case ran', () => assert.equal(cases.length, 20))

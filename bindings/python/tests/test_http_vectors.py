@@ -1,6 +1,9 @@
 """The shared middleware vectors (``testdata/guard/http.jsonl``) through ``GuardMiddleware`` on
 a real uvicorn server, in front of a fake upstream that returns each case's canned answer: the
-same cases run through the axum layer and the Express middleware, so the three behave the same."""
+same cases run through the axum layer and the Express middleware, so the three behave the same.
+
+A case with ``keys`` turns the key stage on: its records go to a file, its pepper to an
+environment variable of its own, and a ``[keys]`` section naming both is appended to its policy."""
 
 from __future__ import annotations
 
@@ -102,32 +105,65 @@ def visible_text(body: str) -> str:
     )
 
 
+def case_policy(case: dict[str, Any], index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The case's policy, plus the ``[keys]`` section of its ``keys`` (records written to a
+    file under ``tmp_path``, the pepper set in the case's environment variable)."""
+    policy: str | None = case.get("policy")
+    keys = case.get("keys")
+    if keys is None:
+        return policy
+    records = tmp_path / "keys.jsonl"
+    records.write_text("".join(json.dumps(r) + "\n" for r in keys["records"]), encoding="utf-8")
+    env = f"SHIELDWALL_HTTP_VECTORS_PEPPER_{index}"
+    monkeypatch.setenv(env, keys["pepper"])
+    return (
+        (policy or "")
+        + "\n[keys]\nenabled = true\n"
+        + f"prefix = {json.dumps(keys.get('prefix', 'sw'))}\n"
+        + f"records = {json.dumps(str(records))}\npepper_env = {json.dumps(env)}\n"
+    )
+
+
+def case_keys(case: dict[str, Any]) -> list[str | None]:
+    """The keys to send, one request each: ``key`` is a string, ``null`` (no ``authorization``
+    header) or a list of these."""
+    key = case["key"]
+    return key if isinstance(key, list) else [key]
+
+
 def pointer(doc: Any, ptr: str) -> Any:
     for part in ptr.split("/")[1:]:
         doc = doc[int(part)] if isinstance(doc, list) else doc[part]
     return doc
 
 
-@pytest.fixture(params=CASES, ids=[c["name"] for c in CASES])
-def case(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=list(enumerate(CASES)), ids=[c["name"] for c in CASES])
+def indexed_case(request: pytest.FixtureRequest) -> Iterator[tuple[int, dict[str, Any]]]:
     yield request.param
 
 
 def test_every_shared_case_is_here() -> None:
-    assert len(CASES) == 10
+    assert len(CASES) == 20
 
 
-def test_http_vector(case: dict[str, Any]) -> None:
+def test_http_vector(
+    indexed_case: tuple[int, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, case = indexed_case
+    guard = Guard(case_policy(case, index, tmp_path, monkeypatch))
     upstream = Canned(case["upstream"])
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     host, port = upstream.server_address[:2]
     decisions: list[RequestDecision] = []
-    base, running = serve(guarded_app(f"http://{host!s}:{port}", decisions, Guard(case.get("policy"))))
+    base, running = serve(guarded_app(f"http://{host!s}:{port}", decisions, guard))
     try:
         with httpx.Client(timeout=30) as client:
-            headers = {"authorization": f"Bearer {case['key']}", "content-type": "application/json"}
             for _ in range(case.get("repeat", 1)):
-                r = client.post(base + "/v1/chat/completions", content=json.dumps(case["body"]), headers=headers)
+                for key in case_keys(case):
+                    headers = {"content-type": "application/json"}
+                    if key is not None:
+                        headers["authorization"] = f"Bearer {key}"
+                    r = client.post(base + "/v1/chat/completions", content=json.dumps(case["body"]), headers=headers)
         want = case["expect"]
         body = r.text
         assert r.status_code == want["status"], body
@@ -145,6 +181,8 @@ def test_http_vector(case: dict[str, Any]) -> None:
                 assert err["message"] == want["message"]
             if "reason_guard" in want:
                 assert err["reasons"][0]["guard"] == want["reason_guard"]
+        if "json" in want:
+            assert r.json() == want["json"], body
         if "text" in want:
             assert visible_text(body) == want["text"], body
         for s in want.get("not_contains", []):

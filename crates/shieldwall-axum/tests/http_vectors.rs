@@ -1,11 +1,17 @@
 //! The shared middleware vectors (`testdata/guard/http.jsonl`) through the axum layer on a
 //! real server: the same cases run through the Starlette and Express middlewares, so the three
 //! behave the same.
+//!
+//! A case with `keys` turns the key stage on: its records go to a file, its pepper to an
+//! environment variable of its own, and a `[keys]` section naming both is appended to its
+//! policy. The variables are all set before the runtime (or any other thread of the test)
+//! starts, which is why this test builds its runtime itself.
 
 mod common;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -89,72 +95,138 @@ fn visible_text(body: &str) -> String {
     out
 }
 
-#[tokio::test]
-async fn shared_http_vectors() {
+/// The environment variable holding the pepper of case `index` (the same name in the three
+/// harnesses).
+fn pepper_env(index: usize) -> String {
+    format!("SHIELDWALL_HTTP_VECTORS_PEPPER_{index}")
+}
+
+/// The case's policy: its `policy` (the default when absent), plus the `[keys]` section of
+/// its `keys`, if any, reading the records from `records` and the pepper from `pepper_env`.
+fn case_policy(case: &Value, records: &Path, pepper_env: &str) -> Option<String> {
+    let policy = case["policy"].as_str();
+    if case.get("keys").is_none() {
+        return policy.map(str::to_owned);
+    }
+    let prefix = case["keys"]["prefix"].as_str().unwrap_or("sw");
+    Some(format!(
+        "{}\n[keys]\nenabled = true\nprefix = {prefix:?}\nrecords = {:?}\npepper_env = {pepper_env:?}\n",
+        policy.unwrap_or_default(),
+        records.display().to_string(),
+    ))
+}
+
+/// The keys to send, one request each: `key` is a string, `null` (no `authorization`
+/// header) or a list of these.
+fn case_keys(case: &Value) -> Vec<Option<&str>> {
+    match &case["key"] {
+        Value::Array(keys) => keys.iter().map(Value::as_str).collect(),
+        key => vec![key.as_str()],
+    }
+}
+
+async fn run_case(case: &Value, policy: Option<&str>) {
+    let name = case["name"].as_str().unwrap();
+    let (addr, up) = serve(policy).await;
+    up.lock().unwrap().answer = case["upstream"].clone();
+    let mut reply = None;
+    for _ in 0..case["repeat"].as_u64().unwrap_or(1) {
+        for key in case_keys(case) {
+            reply = Some(common::post_json_as(addr, &case["body"], key).await);
+        }
+    }
+    let r = reply.unwrap();
+    let want = &case["expect"];
+    assert_eq!(
+        u64::from(r.status),
+        want["status"].as_u64().unwrap(),
+        "{name}: {}",
+        r.body
+    );
+    let seen = std::mem::take(&mut up.lock().unwrap().seen);
+    if let Some(n) = want["upstream_calls"].as_u64() {
+        assert_eq!(seen.len() as u64, n, "{name}");
+    }
+    if want["upstream_called"] == Value::Bool(false) {
+        assert!(seen.is_empty(), "{name}");
+    }
+    for check in want["upstream_saw"].as_array().into_iter().flatten() {
+        let got = seen[0].pointer(check["pointer"].as_str().unwrap());
+        assert_eq!(got, Some(&check["value"]), "{name}");
+    }
+    if let Some(kind) = want["error_type"].as_str() {
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error"]["type"], kind, "{name}");
+        if let Some(m) = want["message"].as_str() {
+            assert_eq!(v["error"]["message"], m, "{name}");
+        }
+        if let Some(g) = want["reason_guard"].as_str() {
+            assert_eq!(v["error"]["reasons"][0]["guard"], g, "{name}");
+        }
+    }
+    if let Some(json) = want.get("json") {
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(&v, json, "{name}");
+    }
+    if let Some(t) = want["text"].as_str() {
+        assert_eq!(visible_text(&r.body), t, "{name}: {}", r.body);
+    }
+    for s in want["not_contains"].as_array().into_iter().flatten() {
+        assert!(!r.body.contains(s.as_str().unwrap()), "{name}: {}", r.body);
+    }
+    for h in want["headers"].as_array().into_iter().flatten() {
+        assert!(r.header(h.as_str().unwrap()).is_some(), "{name}: no {h}");
+    }
+    for (h, v) in want["header_values"].as_object().into_iter().flatten() {
+        assert_eq!(r.header(h), v.as_str(), "{name}");
+    }
+    if want["sse_done"] == Value::Bool(true) {
+        assert!(r.body.ends_with("data: [DONE]\n\n"), "{name}: {}", r.body);
+    }
+}
+
+#[test]
+fn shared_http_vectors() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/guard/http.jsonl"
     );
     let text = std::fs::read_to_string(path).unwrap();
-    let mut cases = 0;
-    for line in text
+    let cases: Vec<Value> = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
-    {
-        let case: Value = serde_json::from_str(line).unwrap();
-        let name = case["name"].as_str().unwrap();
-        let (addr, up) = serve(case["policy"].as_str()).await;
-        up.lock().unwrap().answer = case["upstream"].clone();
-        let key = case["key"].as_str().unwrap();
-        let mut reply = None;
-        for _ in 0..case["repeat"].as_u64().unwrap_or(1) {
-            reply = Some(common::post_json(addr, &case["body"], key).await);
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let dir = std::env::temp_dir().join(format!("shieldwall-http-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut policies = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let records = dir.join(format!("keys-{i}.jsonl"));
+        let env = pepper_env(i);
+        if let Some(keys) = case.get("keys") {
+            let lines: Vec<String> = keys["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| format!("{r}\n"))
+                .collect();
+            std::fs::write(&records, lines.concat()).unwrap();
+            // SAFETY: this binary holds this one test, and no thread of it other than this
+            // one exists yet (libtest's main thread only waits for it; the tokio runtime is
+            // built below), so nothing reads or writes the environment concurrently.
+            unsafe { std::env::set_var(&env, keys["pepper"].as_str().unwrap()) };
         }
-        let r = reply.unwrap();
-        let want = &case["expect"];
-        assert_eq!(
-            u64::from(r.status),
-            want["status"].as_u64().unwrap(),
-            "{name}: {}",
-            r.body
-        );
-        let seen = std::mem::take(&mut up.lock().unwrap().seen);
-        if let Some(n) = want["upstream_calls"].as_u64() {
-            assert_eq!(seen.len() as u64, n, "{name}");
-        }
-        if want["upstream_called"] == Value::Bool(false) {
-            assert!(seen.is_empty(), "{name}");
-        }
-        for check in want["upstream_saw"].as_array().into_iter().flatten() {
-            let got = seen[0].pointer(check["pointer"].as_str().unwrap());
-            assert_eq!(got, Some(&check["value"]), "{name}");
-        }
-        if let Some(kind) = want["error_type"].as_str() {
-            let v: Value = serde_json::from_str(&r.body).unwrap();
-            assert_eq!(v["error"]["type"], kind, "{name}");
-            if let Some(m) = want["message"].as_str() {
-                assert_eq!(v["error"]["message"], m, "{name}");
-            }
-            if let Some(g) = want["reason_guard"].as_str() {
-                assert_eq!(v["error"]["reasons"][0]["guard"], g, "{name}");
-            }
-        }
-        if let Some(t) = want["text"].as_str() {
-            assert_eq!(visible_text(&r.body), t, "{name}: {}", r.body);
-        }
-        for s in want["not_contains"].as_array().into_iter().flatten() {
-            assert!(!r.body.contains(s.as_str().unwrap()), "{name}: {}", r.body);
-        }
-        for h in want["headers"].as_array().into_iter().flatten() {
-            assert!(r.header(h.as_str().unwrap()).is_some(), "{name}: no {h}");
-        }
-        for (h, v) in want["header_values"].as_object().into_iter().flatten() {
-            assert_eq!(r.header(h), v.as_str(), "{name}");
-        }
-        if want["sse_done"] == Value::Bool(true) {
-            assert!(r.body.ends_with("data: [DONE]\n\n"), "{name}: {}", r.body);
-        }
-        cases += 1;
+        policies.push(case_policy(case, &records, &env));
     }
-    assert_eq!(cases, 10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for (case, policy) in cases.iter().zip(&policies) {
+            run_case(case, policy.as_deref()).await;
+        }
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(cases.len(), 20);
 }

@@ -34,12 +34,23 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// One real HTTP/1.1 request over a fresh TCP connection.
+/// One real HTTP/1.1 request over a fresh TCP connection, with `authorization: Bearer <key>`.
+#[allow(
+    dead_code,
+    reason = "each test binary compiles this module; not all call this"
+)]
 pub async fn post_json(addr: SocketAddr, body: &Value, key: &str) -> Reply {
+    post_json_as(addr, body, Some(key)).await
+}
+
+/// One real HTTP/1.1 request over a fresh TCP connection; no `authorization` header when
+/// `key` is `None`.
+pub async fn post_json_as(addr: SocketAddr, body: &Value, key: Option<&str>) -> Reply {
     let payload = body.to_string();
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = key.map_or_else(String::new, |k| format!("authorization: Bearer {k}\r\n"));
     let head = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nauthorization: Bearer {key}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\nconnection: close\r\n\r\n",
         payload.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
