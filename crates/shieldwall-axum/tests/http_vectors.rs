@@ -119,9 +119,16 @@ fn case_policy(case: &Value, records: &Path, pepper_env: &str) -> Option<String>
 /// The keys to send, one request each: `key` is a string, `null` (no `authorization`
 /// header) or a list of these.
 fn case_keys(case: &Value) -> Vec<Option<&str>> {
+    fn one<'a>(name: &Value, key: &'a Value) -> Option<&'a str> {
+        match key {
+            Value::Null => None,
+            Value::String(k) => Some(k),
+            other => panic!("{name}: key: expected a string or null, got {other}"),
+        }
+    }
     match &case["key"] {
-        Value::Array(keys) => keys.iter().map(Value::as_str).collect(),
-        key => vec![key.as_str()],
+        Value::Array(keys) => keys.iter().map(|k| one(&case["name"], k)).collect(),
+        key => vec![one(&case["name"], key)],
     }
 }
 
