@@ -293,7 +293,7 @@ impl Prefilter {
 
 /// Whether `b` is an anchor byte (see [`DetectorSpec::anchored`]).
 #[inline]
-pub(crate) fn anchor_byte(b: u8) -> bool {
+pub(crate) const fn anchor_byte(b: u8) -> bool {
     b.wrapping_sub(b'0') < 10
         || b == b'@'
         || b == b'_'
@@ -308,7 +308,7 @@ pub(crate) fn anchor_byte(b: u8) -> bool {
 }
 
 #[inline]
-pub(crate) fn upper(b: u8) -> bool {
+pub(crate) const fn upper(b: u8) -> bool {
     b.wrapping_sub(b'A') < 26
 }
 
