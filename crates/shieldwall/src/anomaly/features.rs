@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::event::{Fingerprint, MINHASH_LEN, novel, similarity};
-use super::sketch::{Bits64, Hll32};
+use super::sketch::{Bits64, Hll32, InlineVec};
 
 /// Recent prompt signatures kept per account (near-duplicate detection).
 pub(crate) const RING: usize = 16;
@@ -55,7 +55,111 @@ pub(crate) struct RingItem {
     pub(crate) text: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// The ring of recent prompts: their text hashes inline in the account (the duplicate check,
+/// the common case of a busy account, reads one cache line), their signatures and word
+/// filters behind one pointer (read only for a prompt that is no duplicate). Serialized as a
+/// sequence of [`RingItem`] in slot order, as it was when the ring was a `Vec<RingItem>`.
+#[derive(Clone, Default)]
+pub(crate) struct Ring {
+    texts: [u32; RING],
+    sigs: Vec<RingSig>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RingSig {
+    sig: [u32; MINHASH_LEN],
+    bloom: [u32; 4],
+}
+
+impl Ring {
+    pub(crate) fn len(&self) -> usize {
+        self.sigs.len()
+    }
+
+    fn texts(&self) -> &[u32] {
+        &self.texts[..self.sigs.len()]
+    }
+
+    /// Whether a recent prompt had the text hash `text`.
+    fn has_text(&self, text: u32) -> bool {
+        self.texts().contains(&text)
+    }
+
+    /// Whether a recent prompt is similar to `fp` with few words `fp` adds.
+    fn has_variant_of(&self, fp: &Fingerprint) -> bool {
+        self.sigs.iter().any(|item| {
+            similarity(&item.sig, fp.minhash()) >= NEAR_MIN_SIMILARITY
+                && novel(fp.bloom(), &item.bloom) <= NEAR_MAX_NOVEL
+        })
+    }
+
+    /// Appends `item` while the ring has room, else overwrites slot `pos % RING`.
+    fn put(&mut self, pos: usize, item: RingItem) {
+        let sig = RingSig {
+            sig: item.sig,
+            bloom: item.bloom,
+        };
+        let len = self.sigs.len();
+        if len < RING {
+            if self.sigs.capacity() < RING {
+                self.sigs.reserve_exact(RING - len);
+            }
+            self.sigs.push(sig);
+            self.texts[len] = item.text;
+        } else {
+            self.sigs[pos % RING] = sig;
+            self.texts[pos % RING] = item.text;
+        }
+    }
+
+    fn items(&self) -> impl Iterator<Item = RingItem> + '_ {
+        self.sigs
+            .iter()
+            .zip(self.texts())
+            .map(|(s, &text)| RingItem {
+                sig: s.sig,
+                bloom: s.bloom,
+                text,
+            })
+    }
+}
+
+impl PartialEq for Ring {
+    fn eq(&self, other: &Self) -> bool {
+        self.sigs == other.sigs && self.texts() == other.texts()
+    }
+}
+
+impl std::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.items()).finish()
+    }
+}
+
+impl Serialize for Ring {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ring {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<RingItem>::deserialize(d)?;
+        if items.len() > RING {
+            return Err(serde::de::Error::custom(format!(
+                "a ring of at most {RING} prompts has {}",
+                items.len()
+            )));
+        }
+        let mut ring = Self::default();
+        for (i, item) in items.into_iter().enumerate() {
+            ring.put(i, item);
+        }
+        Ok(ring)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Skeleton {
     pub(crate) skeleton: u32,
     pub(crate) count: u32,
@@ -100,9 +204,9 @@ pub(crate) struct AccountState {
     pub(crate) gaps: u64,
     pub(crate) hours: [u32; 24],
     pub(crate) distinct: Hll32,
-    pub(crate) ring: Vec<RingItem>,
+    pub(crate) ring: Ring,
     pub(crate) ring_pos: u8,
-    pub(crate) skeletons: Vec<Skeleton>,
+    pub(crate) skeletons: InlineVec<Skeleton, SKELETONS>,
     pub(crate) reuse_rate: f64,
     pub(crate) near_rate: f64,
     pub(crate) dup_rate: f64,
@@ -132,9 +236,9 @@ impl AccountState {
             gaps: 0,
             hours: [0; 24],
             distinct: Hll32::default(),
-            ring: Vec::new(),
+            ring: Ring::default(),
             ring_pos: 0,
-            skeletons: Vec::new(),
+            skeletons: InlineVec::default(),
             reuse_rate: 0.0,
             near_rate: 0.0,
             dup_rate: 0.0,
@@ -147,15 +251,11 @@ impl AccountState {
         }
     }
 
-    /// Approximate bytes of this state and its map slot, counting the ring and the skeleton
-    /// table at their full size once in use (their vectors are reserved whole).
+    /// Approximate bytes of this state (boxed) and its map slot (key and pointer), counting
+    /// the ring's signatures at their full size once in use (they are reserved whole).
     pub(crate) fn approx_bytes(&self) -> usize {
-        let full = |len: usize, cap: usize| if len == 0 { 0 } else { cap };
-        size_of::<Self>()
-            + 8
-            + self.name.len()
-            + full(self.ring.len(), RING) * size_of::<RingItem>()
-            + full(self.skeletons.len(), SKELETONS) * size_of::<Skeleton>()
+        let sigs = if self.ring.len() == 0 { 0 } else { RING };
+        size_of::<Self>() + 16 + self.name.len() + sigs * size_of::<RingSig>()
     }
 
     /// Updates the timing features with an event at `ts` (earlier than `last_ts` counts as
@@ -245,31 +345,16 @@ impl AccountState {
     pub(crate) fn observe_text(&mut self, fp: &Fingerprint) -> TextObs {
         self.text_n += 1;
         let mut obs = TextObs::default();
-        let mut variant = false;
-        for item in &self.ring {
-            if item.text == fp.text_hash() {
-                obs.duplicate = true;
-            } else if !variant
-                && similarity(&item.sig, fp.minhash()) >= NEAR_MIN_SIMILARITY
-                && novel(fp.bloom(), &item.bloom) <= NEAR_MAX_NOVEL
-            {
-                variant = true;
-            }
-        }
-        obs.near = !obs.duplicate && variant && fp.words() >= 4;
+        // A duplicate is never `near`, so only a prompt that is no duplicate needs the
+        // signatures (every recent prompt then has another text).
+        obs.duplicate = self.ring.has_text(fp.text_hash());
+        obs.near = !obs.duplicate && fp.words() >= 4 && self.ring.has_variant_of(fp);
         let item = RingItem {
             sig: *fp.minhash(),
             bloom: *fp.bloom(),
             text: fp.text_hash(),
         };
-        if self.ring.len() < RING {
-            if self.ring.capacity() < RING {
-                self.ring.reserve_exact(RING - self.ring.len());
-            }
-            self.ring.push(item);
-        } else {
-            self.ring[usize::from(self.ring_pos) % RING] = item;
-        }
+        self.ring.put(usize::from(self.ring_pos), item);
         self.ring_pos = ((usize::from(self.ring_pos) + 1) % RING) as u8;
 
         if fp.words() >= 3 {
@@ -292,17 +377,13 @@ impl AccountState {
                     last_slots: fp.slots(),
                 };
                 if self.skeletons.len() < SKELETONS {
-                    if self.skeletons.capacity() < SKELETONS {
-                        self.skeletons
-                            .reserve_exact(SKELETONS - self.skeletons.len());
-                    }
                     self.skeletons.push(new);
                 } else if let Some(min) = self.skeletons.iter_mut().min_by_key(|s| s.count) {
                     *min = new;
                 }
                 // Slowly forget: halve every count now and then so old templates make room.
                 if self.text_n % 256 == 0 {
-                    for s in &mut self.skeletons {
+                    for s in self.skeletons.iter_mut() {
                         s.count = s.count.div_ceil(2);
                     }
                 }
@@ -400,7 +481,7 @@ impl AccountState {
         self.token_ratio = wa * self.token_ratio + wb * other.token_ratio;
         self.max_len_rate = wa * self.max_len_rate + wb * other.max_len_rate;
         self.logprobs_rate = wa * self.logprobs_rate + wb * other.logprobs_rate;
-        for s in &other.skeletons {
+        for s in other.skeletons.iter() {
             if let Some(mine) = self.skeletons.iter_mut().find(|m| m.skeleton == s.skeleton) {
                 mine.count = mine.count.saturating_add(s.count);
                 mine.slots.0 |= s.slots.0;
@@ -427,7 +508,7 @@ impl AccountState {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct KeyPrefix {
     pub(crate) prefix: u64,
     pub(crate) first_ts: i64,
@@ -441,7 +522,7 @@ pub(crate) struct KeyState {
     pub(crate) first_ts: i64,
     pub(crate) last_ts: i64,
     pub(crate) n: u64,
-    pub(crate) prefixes: Vec<KeyPrefix>,
+    pub(crate) prefixes: InlineVec<KeyPrefix, KEY_PREFIXES>,
     /// EWMA of "this event came from a prefix new to the key's established history".
     pub(crate) new_prefix_rate: f64,
     pub(crate) short: f64,
@@ -461,7 +542,7 @@ impl KeyState {
             first_ts: ts,
             last_ts: ts,
             n: 0,
-            prefixes: Vec::new(),
+            prefixes: InlineVec::default(),
             new_prefix_rate: 0.0,
             short: 0.0,
             long: 0.0,
@@ -471,21 +552,14 @@ impl KeyState {
     }
 
     pub(crate) fn approx_bytes(&self) -> usize {
-        size_of::<Self>()
-            + 8
-            + self.name.capacity()
-            + self.prefixes.capacity() * size_of::<KeyPrefix>()
+        // Boxed, with its prefix table inline; the map slot holds the key and the pointer.
+        size_of::<Self>() + 16 + self.name.capacity()
     }
 
-    /// Updates the key with an event; `established_ms` is how old history must be for a
-    /// prefix first seen after it to count as new.
-    pub(crate) fn observe(
-        &mut self,
-        ts: i64,
-        prefix: Option<u64>,
-        templated: Option<bool>,
-        new_window_ms: i64,
-    ) {
+    /// Updates the key's pacing and networks with an event; `new_window_ms` is how old
+    /// history must be for a prefix first seen after it to count as new. The event's prompt
+    /// style follows with [`KeyState::observe_template`].
+    pub(crate) fn observe_traffic(&mut self, ts: i64, prefix: Option<u64>, new_window_ms: i64) {
         let dt = ts.saturating_sub(self.last_ts).max(0);
         if self.n > 0 {
             self.short = decay(self.short, dt, SHORT_TAU_H);
@@ -525,11 +599,14 @@ impl KeyState {
                 self.n,
             );
         }
-        if let Some(t) = templated {
-            let x = f64::from(u8::from(t));
-            self.templ_short = ewma(self.templ_short, x, 1.0 / 16.0, self.n);
-            self.templ_long = ewma(self.templ_long, x, 1.0 / 512.0, self.n);
-        }
+    }
+
+    /// Updates the templated-prompt rates with the event just counted by
+    /// [`KeyState::observe_traffic`].
+    pub(crate) fn observe_template(&mut self, templated: bool) {
+        let x = f64::from(u8::from(templated));
+        self.templ_short = ewma(self.templ_short, x, 1.0 / 16.0, self.n);
+        self.templ_long = ewma(self.templ_long, x, 1.0 / 512.0, self.n);
     }
 
     pub(crate) fn rate_short(&self) -> f64 {
@@ -549,7 +626,7 @@ impl KeyState {
         );
         self.short = decay(self.short, sa, SHORT_TAU_H) + decay(other.short, sb, SHORT_TAU_H);
         self.long = decay(self.long, sa, KEY_LONG_TAU_H) + decay(other.long, sb, KEY_LONG_TAU_H);
-        for p in &other.prefixes {
+        for p in other.prefixes.iter() {
             if let Some(m) = self.prefixes.iter_mut().find(|m| m.prefix == p.prefix) {
                 m.count = m.count.saturating_add(p.count);
                 m.first_ts = m.first_ts.min(p.first_ts);

@@ -93,8 +93,10 @@ pub struct TrackerStats {
 #[derive(Clone, Debug)]
 pub struct UsageTracker {
     config: TrackerConfig,
-    accounts: HashMap64<AccountState>,
-    keys: HashMap64<KeyState>,
+    /// Boxed states: the table stays small (16 bytes a slot) and mostly in cache, and one
+    /// pointer leads to all of an account's state.
+    accounts: HashMap64<Box<AccountState>>,
+    keys: HashMap64<Box<KeyState>>,
     index: GlobalIndex,
     events: u64,
     evicted: u64,
@@ -240,13 +242,35 @@ impl UsageTracker {
         self.events += 1;
         let ts = event.ts_ms;
         let acct = hash_bytes(1, event.account.as_bytes());
-        if !self.accounts.contains_key(&acct) && self.accounts.len() >= self.config.max_accounts {
+        let kh = event.key.as_ref().map(|k| hash_bytes(2, k.as_bytes()));
+        // Both states are found first, one probe each (the membership check only when a table
+        // is full), so their cache misses overlap; the two tables are independent, so the
+        // order of their evictions changes nothing.
+        if self.accounts.len() >= self.config.max_accounts && !self.accounts.contains_key(&acct) {
             self.evict_accounts();
+        }
+        if let Some(kh) = kh {
+            if self.keys.len() >= self.config.max_keys && !self.keys.contains_key(&kh) {
+                evict(&mut self.keys, self.config.max_keys, |k| k.last_ts);
+            }
         }
         let a = self
             .accounts
             .entry(acct)
-            .or_insert_with(|| AccountState::new(&event.account, ts));
+            .or_insert_with(|| Box::new(AccountState::new(&event.account, ts)));
+        let mut key = match (kh, &event.key) {
+            (Some(kh), Some(name)) => Some(
+                self.keys
+                    .entry(kh)
+                    .or_insert_with(|| Box::new(KeyState::new(name, ts))),
+            ),
+            _ => None,
+        };
+        let c = &self.config;
+        // The key's pacing and networks do not depend on the account's update: done first.
+        if let Some(k) = key.as_mut() {
+            k.observe_traffic(ts, prefix, c.key_new_window_ms);
+        }
         a.observe_time(ts);
         let obs: Option<TextObs> = fp.as_ref().map(|f| a.observe_text(f));
         a.observe_usage(event);
@@ -254,7 +278,6 @@ impl UsageTracker {
             a.observe_prefix(p);
         }
 
-        let c = &self.config;
         let mut alerts = Vec::new();
         let rules: [(AlertKind, Rule); 4] = [
             (AlertKind::Extraction, rules::extraction),
@@ -271,16 +294,10 @@ impl UsageTracker {
             }
         }
 
-        if let Some(key) = &event.key {
-            let kh = hash_bytes(2, key.as_bytes());
-            if !self.keys.contains_key(&kh) && self.keys.len() >= c.max_keys {
-                evict(&mut self.keys, c.max_keys, |k| k.last_ts);
+        if let Some(k) = key {
+            if let Some(o) = obs {
+                k.observe_template(o.templated());
             }
-            let k = self
-                .keys
-                .entry(kh)
-                .or_insert_with(|| KeyState::new(key, ts));
-            k.observe(ts, prefix, obs.map(TextObs::templated), c.key_new_window_ms);
             if cooled(a, AlertKind::KeyCompromise, ts, c.cooldown_ms) {
                 if let Some(al) = rules::key_compromise(c, a, k, ts) {
                     a.alerted[AlertKind::KeyCompromise.index()] = ts;
@@ -453,7 +470,7 @@ impl UsageTracker {
                     if self.accounts.len() >= self.config.max_accounts {
                         self.evict_accounts();
                     }
-                    self.accounts.insert(h, a.clone());
+                    self.accounts.insert(h, Box::new(a.clone()));
                 }
             }
         }
@@ -465,7 +482,7 @@ impl UsageTracker {
                     if self.keys.len() >= self.config.max_keys {
                         evict(&mut self.keys, self.config.max_keys, |k| k.last_ts);
                     }
-                    self.keys.insert(h, k.clone());
+                    self.keys.insert(h, Box::new(k.clone()));
                 }
             }
         }
@@ -487,8 +504,8 @@ impl UsageTracker {
 
     /// Sizes of the state.
     pub fn stats(&self) -> TrackerStats {
-        let acct_bytes: usize = self.accounts.values().map(AccountState::approx_bytes).sum();
-        let key_bytes: usize = self.keys.values().map(KeyState::approx_bytes).sum();
+        let acct_bytes: usize = self.accounts.values().map(|a| a.approx_bytes()).sum();
+        let key_bytes: usize = self.keys.values().map(|k| k.approx_bytes()).sum();
         TrackerStats {
             events: self.events,
             accounts: self.accounts.len(),

@@ -29,11 +29,28 @@ pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = mix64(h ^ u64::from_le_bytes(w)).wrapping_add(K);
+        h = mix64(h ^ tail_word(rest)).wrapping_add(K);
     }
     mix64(h ^ bytes.len() as u64)
+}
+
+/// The little-endian word of 1 to 7 bytes, zero-padded: the same value as copying them into
+/// a zeroed `[u8; 8]`, with fixed-size loads (overlapping, which is exact since the bytes
+/// they share are equal) instead of a variable-length copy and a store-forwarding stall.
+#[inline]
+fn tail_word(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+        let hi = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+    } else if n > 0 {
+        u64::from(rest[0])
+            | (u64::from(rest[n / 2]) << (8 * (n / 2)))
+            | (u64::from(rest[n - 1]) << (8 * (n - 1)))
+    } else {
+        0
+    }
 }
 
 /// Combines a running hash with one more value (order-sensitive).
@@ -131,6 +148,85 @@ impl BuildHasher for PreHashed {
 /// A map keyed by 64-bit hashes.
 pub(crate) type HashMap64<V> = hashbrown::HashMap<u64, V, PreHashed>;
 
+/// A vector of at most `N` items stored inline (no heap allocation, no pointer to chase):
+/// per-account and per-key tables live in their owner's memory. Serialized as a plain
+/// sequence (the same JSON as a `Vec`); deserializing more than `N` items is an error.
+#[derive(Clone, Copy)]
+pub(crate) struct InlineVec<T: Copy + Default, const N: usize> {
+    len: u8,
+    items: [T; N],
+}
+
+impl<T: Copy + Default, const N: usize> Default for InlineVec<T, N> {
+    fn default() -> Self {
+        const { assert!(N <= u8::MAX as usize) };
+        Self {
+            len: 0,
+            items: [T::default(); N],
+        }
+    }
+}
+
+impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
+    /// Appends `item`; the caller checks `len() < N` first (a full vector keeps its items).
+    pub(crate) fn push(&mut self, item: T) {
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = item;
+            self.len += 1;
+        }
+    }
+}
+
+impl<T: Copy + Default, const N: usize> std::ops::Deref for InlineVec<T, N> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items[..usize::from(self.len)]
+    }
+}
+
+impl<T: Copy + Default, const N: usize> std::ops::DerefMut for InlineVec<T, N> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.items[..usize::from(self.len)]
+    }
+}
+
+impl<T: Copy + Default + PartialEq, const N: usize> PartialEq for InlineVec<T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Copy + Default + std::fmt::Debug, const N: usize> std::fmt::Debug for InlineVec<T, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: Copy + Default + Serialize, const N: usize> Serialize for InlineVec<T, N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de, T: Copy + Default + Deserialize<'de>, const N: usize> Deserialize<'de>
+    for InlineVec<T, N>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<T>::deserialize(d)?;
+        if items.len() > N {
+            return Err(serde::de::Error::custom(format!(
+                "a table of at most {N} items has {}",
+                items.len()
+            )));
+        }
+        let mut v = Self::default();
+        for item in items {
+            v.push(item);
+        }
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +242,40 @@ mod tests {
         assert!(few.estimate() < 8.0, "{}", few.estimate());
         let m = many.estimate();
         assert!((500.0..1600.0).contains(&m), "{m}");
+    }
+
+    #[test]
+    fn tail_words_are_the_zero_padded_words() {
+        let bytes: Vec<u8> = (0..8u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(0x91))
+            .collect();
+        for n in 0..8 {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(tail_word(&bytes[..n]), u64::from_le_bytes(w), "{n} bytes");
+        }
+        // hash_bytes itself, pinned: snapshots and eviction order depend on its values.
+        assert_eq!(hash_bytes(1, b"acct-0000042"), 0x122d_197b_aa3b_402b);
+        assert_eq!(hash_bytes(2, b"key-1"), 0x2755_caf6_bc38_c72c);
+    }
+
+    #[test]
+    fn inline_vec_acts_as_a_bounded_vec_and_serializes_as_one() {
+        let mut v = InlineVec::<u32, 3>::default();
+        assert!(v.is_empty());
+        v.push(7);
+        v.push(9);
+        v[0] += 1;
+        assert_eq!(&*v, &[8, 9]);
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(json, "[8,9]");
+        let back: InlineVec<u32, 3> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, v);
+        v.push(1);
+        v.push(2);
+        assert_eq!(v.len(), 3);
+        let err = serde_json::from_str::<InlineVec<u32, 3>>("[1,2,3,4]").unwrap_err();
+        assert!(err.to_string().contains("at most 3 items has 4"), "{err}");
     }
 
     #[test]

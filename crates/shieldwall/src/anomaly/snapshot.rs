@@ -43,9 +43,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn of(t: &UsageTracker) -> Self {
-        let mut accounts: Vec<AccountState> = t.accounts.values().cloned().collect();
+        let mut accounts: Vec<AccountState> = t.accounts.values().map(|a| (**a).clone()).collect();
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut keys: Vec<KeyState> = t.keys.values().cloned().collect();
+        let mut keys: Vec<KeyState> = t.keys.values().map(|k| (**k).clone()).collect();
         keys.sort_by(|a, b| a.name.cmp(&b.name));
         Self {
             version: VERSION,
@@ -85,11 +85,11 @@ impl Snapshot {
                     "an account has an empty name".into(),
                 ));
             }
-            accounts.insert(hash_bytes(1, a.name.as_bytes()), a);
+            accounts.insert(hash_bytes(1, a.name.as_bytes()), Box::new(a));
         }
         let mut keys = HashMap64::with_capacity_and_hasher(self.keys.len(), PreHashed);
         for k in self.keys {
-            keys.insert(hash_bytes(2, k.name.as_bytes()), k);
+            keys.insert(hash_bytes(2, k.name.as_bytes()), Box::new(k));
         }
         t.accounts = accounts;
         t.keys = keys;
