@@ -1,6 +1,7 @@
 //! The usage anomaly tracker: events per second with 500-byte prompts and with precomputed
 //! fingerprints, at 1e3 and 1e5 active accounts (every account already seen, so each event
-//! updates warm state); memory per account (printed).
+//! updates warm state), and with a new fingerprint on every event; memory per account
+//! (printed).
 
 use std::hint::black_box;
 
@@ -85,6 +86,40 @@ pub fn bench_all(c: &mut Criterion) {
     let mut group = c.benchmark_group("anomaly/observe");
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
+    // A new prompt on every event, from a pool shared by all accounts: each event misses the
+    // account's ring of recent prompts and goes through the cross-account fingerprint index
+    // (which the cases above, one repeated prompt per account, reach only once per account).
+    let pool: Vec<Fingerprint> = {
+        let mut rng = Rng::new(7);
+        (0..4096)
+            .map(|_| Fingerprint::of_text(&prompt(&mut rng)))
+            .collect()
+    };
+    for (n, label) in [(1_000usize, "1e3"), (100_000, "1e5")] {
+        let id = BenchmarkId::new("fingerprint_varied", format!("{label}_accounts"));
+        group.bench_function(id, |b| {
+            let mut events = events(n, true);
+            let mut tracker = UsageTracker::builder()
+                .max_accounts(2 * n)
+                .max_keys(2 * n)
+                .build()
+                .expect("valid config");
+            for e in &events {
+                let _ = tracker.observe(e);
+            }
+            let (mut i, mut next) = (0usize, 0usize);
+            let mut ts = 1_767_571_200_000 + 10 * n as i64;
+            b.iter(|| {
+                let e = &mut events[i];
+                ts += 7;
+                e.ts_ms = ts;
+                e.fingerprint = Some(pool[next]);
+                next = if next + 1 == pool.len() { 0 } else { next + 1 };
+                i = if i + 1 == n { 0 } else { i + 1 };
+                black_box(tracker.observe(black_box(e)).map(|a| a.len()))
+            });
+        });
+    }
     for (n, label) in [(1_000usize, "1e3"), (100_000, "1e5")] {
         for (fingerprints, what) in [(false, "text_500B"), (true, "fingerprint")] {
             let id = BenchmarkId::new(what, format!("{label}_accounts"));
