@@ -81,6 +81,19 @@ fn events(n: usize, fingerprints: bool) -> Vec<Event> {
         .collect()
 }
 
+/// A tracker with room for twice the accounts and keys of `events`, which it has seen once.
+fn warm_tracker(events: &[Event]) -> UsageTracker {
+    let mut tracker = UsageTracker::builder()
+        .max_accounts(2 * events.len())
+        .max_keys(2 * events.len())
+        .build()
+        .expect("valid config");
+    for e in events {
+        let _ = tracker.observe(e);
+    }
+    tracker
+}
+
 #[allow(clippy::print_stderr)] // memory figures for the bench report, not timings
 pub fn bench_all(c: &mut Criterion) {
     let mut group = c.benchmark_group("anomaly/observe");
@@ -99,14 +112,7 @@ pub fn bench_all(c: &mut Criterion) {
         let id = BenchmarkId::new("fingerprint_varied", format!("{label}_accounts"));
         group.bench_function(id, |b| {
             let mut events = events(n, true);
-            let mut tracker = UsageTracker::builder()
-                .max_accounts(2 * n)
-                .max_keys(2 * n)
-                .build()
-                .expect("valid config");
-            for e in &events {
-                let _ = tracker.observe(e);
-            }
+            let mut tracker = warm_tracker(&events);
             let (mut i, mut next) = (0usize, 0usize);
             let mut ts = 1_767_571_200_000 + 10 * n as i64;
             b.iter(|| {
@@ -125,14 +131,7 @@ pub fn bench_all(c: &mut Criterion) {
             let id = BenchmarkId::new(what, format!("{label}_accounts"));
             group.bench_function(id, |b| {
                 let mut events = events(n, fingerprints);
-                let mut tracker = UsageTracker::builder()
-                    .max_accounts(2 * n)
-                    .max_keys(2 * n)
-                    .build()
-                    .expect("valid config");
-                for e in &events {
-                    let _ = tracker.observe(e);
-                }
+                let mut tracker = warm_tracker(&events);
                 let s = tracker.stats();
                 eprintln!(
                     "anomaly {what} {label}: {} accounts, {} bytes per account, {} index entries, {:.1} MB total",
