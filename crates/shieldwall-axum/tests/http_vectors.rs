@@ -60,9 +60,7 @@ async fn serve(policy: Option<&str>) -> (SocketAddr, Shared) {
         .route("/v1/chat/completions", post(upstream))
         .with_state(up.clone())
         .layer(GuardLayer::new(Guard::from_policy(policy).unwrap()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::listen(app).await;
     (addr, up)
 }
 

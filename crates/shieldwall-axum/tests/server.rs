@@ -88,9 +88,7 @@ async fn serve(policy: Policy) -> (SocketAddr, Seen) {
         .route("/v1/chat/completions", post(upstream))
         .with_state(seen.clone())
         .layer(GuardLayer::new(guard));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::listen(app).await;
     (addr, seen)
 }
 
@@ -228,9 +226,7 @@ async fn the_endpoint_sees_the_usage_trackers_alerts() {
     let app = Router::new()
         .route("/v1/chat/completions", post(endpoint))
         .layer(GuardLayer::new(guard));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::listen(app).await;
     let mut seen = Vec::new();
     for i in 0..60 {
         let prompt = format!(
@@ -287,9 +283,7 @@ async fn the_key_stage_answers_401_and_403_and_names_the_account() {
     let app = Router::new()
         .route("/v1/chat/completions", post(endpoint))
         .layer(GuardLayer::new(guard));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::listen(app).await;
 
     let r = post_json(addr, &chat("hello", false), key).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -1,9 +1,17 @@
-//! A minimal HTTP/1.1 client for the real-server tests.
+//! A minimal HTTP/1.1 client for the real-server tests, and the server they talk to.
 
 use std::net::SocketAddr;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves `app` on a free port of 127.0.0.1 (in the background) and returns its address.
+pub async fn listen(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
 
 pub struct Reply {
     pub status: u16,
